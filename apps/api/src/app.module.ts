@@ -1,0 +1,34 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AdminAuthModule } from './admin-auth/admin-auth.module';
+import { AuthGuard } from './common/auth.guard';
+import { AppExceptionFilter } from './common/exception.filter';
+import { ValidationInterceptor } from './common/validation.interceptor';
+import { CoreModule, CoreOptions } from './core.module';
+import { DirectoryModule } from './directory/directory.module';
+import { HealthController } from './health/health.controller';
+import { DocsController } from './openapi/docs.controller';
+import { OpenApiDocument } from './openapi/openapi-document';
+import { ServersModule } from './servers/servers.module';
+import { VERSION } from './version';
+
+@Module({ controllers: [HealthController, DocsController] })
+export class OpsModule {}
+
+/** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule];
+
+@Module({})
+export class AppModule {
+  static forRoot(opts: CoreOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(opts, [{ provide: OpenApiDocument, useValue: new OpenApiDocument(FEATURE_MODULES, VERSION) }]), ...FEATURE_MODULES],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
+        { provide: APP_FILTER, useClass: AppExceptionFilter },
+      ],
+    };
+  }
+}

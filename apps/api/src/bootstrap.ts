@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppModule, FEATURE_MODULES } from './app.module';
+import { Clock } from './common/clock';
+import { PinoNestLogger } from './common/nest-logger';
+import type { AppConfig } from './config/config';
+import { Metrics } from './health/metrics';
+import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
+import { registerSecurityHeaders } from './web/security-headers';
+import { SpaFallback } from './web/spa-fallback';
+
+export interface CreateAppOptions {
+  clock?: Clock;
+  /** Log level override (tests pass 'silent'). */
+  logLevel?: AppConfig['logLevel'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
+
+/** Builds the whole service (API, console, member pages) without listening; main.ts and tests share it. */
+export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: {
+      level: opts.logLevel ?? config.logLevel,
+      // Never log secrets: no headers at all, and paths without their query strings.
+      serializers: {
+        req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0]?.slice(0, 200), ip: req.ip }),
+      },
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  const fastify = adapter.getInstance();
+
+  // JSON only: anything else is refused with 415 before it reaches a handler.
+  fastify.removeContentTypeParser(['text/plain']);
+  // Routes that need a larger body than the default (a 100,000-member directory push).
+  const large = new Set(collectRoutes(FEATURE_MODULES).filter((r) => r.spec?.bodyLimit === 'directory').map((r) => `${r.method} ${r.path}`));
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((m) => large.has(`${m} ${route.url}`))) route.bodyLimit = config.directoryBodyLimit;
+  });
+  fastify.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  registerSecurityHeaders(fastify as unknown as FastifyInstance, { hsts: config.publicUrl.startsWith('https://') });
+
+  const metrics = new Metrics();
+  metrics.register(fastify as unknown as FastifyInstance);
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, clock: opts.clock, metrics }), adapter, {
+    logger: new PinoNestLogger(fastify.log),
+    abortOnError: false,
+  });
+  await app.register(fastifyCookie as never);
+  app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_PATHS.map((path) => ({ path, method: RequestMethod.ALL })) });
+  app.enableShutdownHooks();
+
+  for (const web of app.get(SpaFallback).apps) {
+    if (!web.indexHtml || !fs.existsSync(web.root)) continue;
+    await app.register(fastifyStatic as never, {
+      root: web.root,
+      prefix: web.prefix,
+      wildcard: false,
+      decorateReply: false,
+      cacheControl: false,
+      setHeaders: (res: { setHeader(n: string, v: string): void }, file: string) => {
+        res.setHeader('cache-control', HASHED_ASSET.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    } as never);
+  }
+  await app.init();
+  return app;
+}

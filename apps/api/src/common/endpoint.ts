@@ -1,0 +1,42 @@
+import { applyDecorators, HttpCode, SetMetadata } from '@nestjs/common';
+import type { ErrorCode, Permission } from '@latchkey/contracts';
+import type { ZodType } from 'zod';
+
+/** Who may call a route. Every route must say; the guard treats a route that does not as owner-only. */
+export type AuthRequirement =
+  | { kind: 'public' }
+  | { kind: 'server' }
+  | { kind: 'admin'; permission: Permission };
+
+export const AUTH_METADATA = 'latchkey:auth';
+export const ENDPOINT_METADATA = 'latchkey:endpoint';
+
+/** What a route takes and gives: validates input, types the handler, and writes the OpenAPI document. */
+export interface EndpointSpec {
+  summary: string;
+  description?: string;
+  body?: ZodType;
+  query?: ZodType;
+  params?: ZodType;
+  /** Schema of the success body; none for 204. */
+  response?: ZodType;
+  status?: number;
+  /** Error codes this route may answer with, besides the generic ones. */
+  errors?: ErrorCode[];
+  /** Route-specific body limit in bytes, when larger than the global one. */
+  bodyLimit?: 'directory';
+}
+
+export function Endpoint(spec: EndpointSpec): MethodDecorator {
+  return applyDecorators(SetMetadata(ENDPOINT_METADATA, spec), HttpCode(spec.status ?? 200));
+}
+
+/** Anyone may call this route. The visible exception to deny-by-default. */
+export const Public = () => SetMetadata(AUTH_METADATA, { kind: 'public' } satisfies AuthRequirement);
+
+/** Only a registered media server, with its API key (`Authorization: Bearer lk_srv_…`). */
+export const ServerAuth = () => SetMetadata(AUTH_METADATA, { kind: 'server' } satisfies AuthRequirement);
+
+/** Only a signed-in admin whose role has this permission (session cookie + CSRF, or admin token). */
+export const AdminAuth = (permission: Permission) =>
+  SetMetadata(AUTH_METADATA, { kind: 'admin', permission } satisfies AuthRequirement);

@@ -1,0 +1,35 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AdminRole } from '@latchkey/contracts';
+import { AppException } from './app-exception';
+
+export interface ServerPrincipal {
+  type: 'server';
+  serverId: string;
+}
+export interface AdminPrincipal {
+  type: 'admin';
+  adminId: string;
+  role: AdminRole;
+  via: 'session' | 'token';
+  sessionId?: string;
+}
+export type Principal = ServerPrincipal | AdminPrincipal;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+function principalOf<T extends Principal['type']>(ctx: ExecutionContext, type: T): Extract<Principal, { type: T }> {
+  const p = ctx.switchToHttp().getRequest<FastifyRequest>().principal;
+  if (!p || p.type !== type) throw AppException.unauthenticated();
+  return p as Extract<Principal, { type: T }>;
+}
+
+/** The media server that called (routes marked @ServerAuth). */
+export const CurrentServer = createParamDecorator((_: unknown, ctx: ExecutionContext) => principalOf(ctx, 'server'));
+
+/** The admin who called (routes marked @AdminAuth). */
+export const CurrentAdmin = createParamDecorator((_: unknown, ctx: ExecutionContext) => principalOf(ctx, 'admin'));

@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives working defaults: SQLite in ./data, port 8080', () => {
+    const c = loadConfig({}, '/srv/latchkey');
+    expect(c.dataDir).toBe('/srv/latchkey/data');
+    expect(c.database).toEqual({ kind: 'sqlite', file: '/srv/latchkey/data/latchkey.db' });
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.secureCookies).toBe(false);
+    expect(c.trustedProxies).toEqual([]);
+  });
+
+  it('switches to PostgreSQL when DATABASE_URL is set', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', LATCHKEY_DB_POOL_SIZE: '4' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@127.0.0.1/db', poolSize: 4 });
+  });
+
+  it('uses secure cookies behind an https public URL and strips the trailing slash', () => {
+    const c = loadConfig({ LATCHKEY_PUBLIC_URL: 'https://mfa.example.com/' });
+    expect(c.publicUrl).toBe('https://mfa.example.com');
+    expect(c.secureCookies).toBe(true);
+  });
+
+  it.each([
+    ['LATCHKEY_PORT', 'abc'],
+    ['LATCHKEY_PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LATCHKEY_PUBLIC_URL', 'ftp://x'],
+    ['LATCHKEY_LOG_LEVEL', 'loud'],
+    ['LATCHKEY_BODY_LIMIT', '-1'],
+    ['LATCHKEY_TRUSTED_PROXIES', '10.0.0.0/8, not-an-ip'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('names every bad variable at once', () => {
+    try {
+      loadConfig({ LATCHKEY_PORT: 'x', LATCHKEY_LOG_LEVEL: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect((e as Error).message).toMatch(/LATCHKEY_PORT/);
+      expect((e as Error).message).toMatch(/LATCHKEY_LOG_LEVEL/);
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable Latchkey reads, in one place. `process.env` is read nowhere else.
+ * Each variable is documented in the README ("Configuration").
+ */
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const EnvSchema = z.object({
+  LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset to use the embedded SQLite database)')
+    .optional(),
+  LATCHKEY_DB_POOL_SIZE: intIn(1, 200).default(10),
+  LATCHKEY_HOST: z.string().min(1).default('0.0.0.0'),
+  LATCHKEY_PORT: intIn(0, 65535).default(8080),
+  LATCHKEY_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://mfa.example.com' })
+    .optional(),
+  LATCHKEY_LOG_LEVEL: LogLevel.default('info'),
+  LATCHKEY_BODY_LIMIT: intIn(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  LATCHKEY_DIRECTORY_BODY_LIMIT: intIn(1024, 1024 * 1024 * 1024).default(128 * 1024 * 1024),
+  LATCHKEY_TRUSTED_PROXIES: z.string().default(''),
+  LATCHKEY_SETUP_TOKEN_TTL_MINUTES: intIn(1, 60 * 24 * 30).default(60 * 24),
+  LATCHKEY_ADMIN_SESSION_IDLE_MINUTES: intIn(1, 60 * 24).default(30),
+  LATCHKEY_ADMIN_SESSION_MAX_HOURS: intIn(1, 24 * 30).default(12),
+  LATCHKEY_WEB_DIR: z.string().min(1).optional(),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface AppConfig {
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+  host: string;
+  port: number;
+  /** Where people reach Latchkey; links in the console, e-mails and the setup link start with it. */
+  publicUrl: string;
+  /** Cookies get `Secure` and the `__Host-` prefix unless the public URL is plain http. */
+  secureCookies: boolean;
+  logLevel: z.infer<typeof LogLevel>;
+  bodyLimit: number;
+  directoryBodyLimit: number;
+  /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed. Empty: none. */
+  trustedProxies: string[];
+  setupTokenTtlMinutes: number;
+  adminSession: { idleMinutes: number; maxHours: number };
+  /** Folder holding the built admin console (`admin/`) and member pages (`portal/`). */
+  webDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-f:]+(\/\d{1,3})?|loopback|linklocal|uniquelocal)$/i;
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const got = env[name];
+      return `  ${name} ${i.message}${got === undefined ? '' : ` (got ${JSON.stringify(truncate(got))})`}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const trustedProxies = e.LATCHKEY_TRUSTED_PROXIES.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const badProxy = trustedProxies.find((p) => !CIDR.test(p));
+  if (badProxy) {
+    throw new ConfigError(
+      `Invalid configuration:\n  LATCHKEY_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges (got ${JSON.stringify(truncate(badProxy))})`,
+    );
+  }
+  const dataDir = path.resolve(cwd, e.LATCHKEY_DATA_DIR);
+  const publicUrl = (e.LATCHKEY_PUBLIC_URL ?? `http://localhost:${e.LATCHKEY_PORT}`).replace(/\/+$/, '');
+  return {
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.LATCHKEY_DB_POOL_SIZE }
+      : { kind: 'sqlite', file: path.join(dataDir, 'latchkey.db') },
+    host: e.LATCHKEY_HOST,
+    port: e.LATCHKEY_PORT,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https://'),
+    logLevel: e.LATCHKEY_LOG_LEVEL,
+    bodyLimit: e.LATCHKEY_BODY_LIMIT,
+    directoryBodyLimit: e.LATCHKEY_DIRECTORY_BODY_LIMIT,
+    trustedProxies,
+    setupTokenTtlMinutes: e.LATCHKEY_SETUP_TOKEN_TTL_MINUTES,
+    adminSession: { idleMinutes: e.LATCHKEY_ADMIN_SESSION_IDLE_MINUTES, maxHours: e.LATCHKEY_ADMIN_SESSION_MAX_HOURS },
+    webDir: path.resolve(cwd, e.LATCHKEY_WEB_DIR ?? 'dist/apps'),
+  };
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

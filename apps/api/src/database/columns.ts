@@ -1,0 +1,18 @@
+import { Column, ColumnOptions, ValueTransformer } from 'typeorm';
+
+/**
+ * Timestamps are stored as epoch milliseconds in a BIGINT column: the same type, ordering and
+ * comparisons on SQLite and PostgreSQL, no time-zone conversions, cheap range scans.
+ */
+export const epochMs: ValueTransformer = {
+  to: (value: Date | null | undefined) => (value instanceof Date ? value.getTime() : value),
+  from: (value: string | number | null) => (value === null || value === undefined ? value : new Date(Number(value))),
+};
+
+export function TimestampColumn(name: string, options: Pick<ColumnOptions, 'nullable'> = {}): PropertyDecorator {
+  return Column({ name, type: 'bigint', transformer: epochMs, nullable: options.nullable ?? false });
+}
+
+export function IdColumn(name: string, options: Pick<ColumnOptions, 'nullable'> = {}): PropertyDecorator {
+  return Column({ name, type: 'varchar', length: 36, nullable: options.nullable ?? false });
+}

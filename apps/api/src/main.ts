@@ -1,0 +1,30 @@
+import { createApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/config';
+import { KeyError } from './crypto/keys';
+import { AdminAuthService } from './admin-auth/admin-auth.service';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  const address = await app.listen({ port: config.port, host: config.host });
+  const auth = app.get(AdminAuthService);
+  const log = app.getHttpAdapter().getInstance().log;
+  log.info(`Latchkey listening on ${address} (public URL ${config.publicUrl}, data in ${config.dataDir}, database ${config.database.kind})`);
+  if (!(await auth.ownerExists())) {
+    const link = await auth.issueSetupLink();
+    // Printed to the console on purpose, for the person starting the service; it is single-use.
+    process.stdout.write(
+      `\n  Welcome to Latchkey. Create the owner account here (valid until ${link.expiresAt.toISOString()}):\n\n    ${link.url}\n\n` +
+        `  Lost it? Run \`npm run latchkey -- setup\` for a new link.\n\n`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError || e instanceof KeyError) {
+    process.stderr.write(`\nLatchkey cannot start.\n${e.message}\n\n`);
+  } else {
+    process.stderr.write(`\nLatchkey cannot start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+import type { Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { ErrorMessages } from '@latchkey/contracts';
+import { z, ZodType } from 'zod';
+import { AUTH_METADATA, AuthRequirement, ENDPOINT_METADATA, EndpointSpec } from '../common/endpoint';
+
+type JsonSchema = Record<string, unknown>;
+
+export interface RouteInfo {
+  method: string;
+  path: string;
+  controller: string;
+  handler: string;
+  spec: EndpointSpec | undefined;
+  auth: AuthRequirement | undefined;
+}
+
+/** Paths served outside the /api/v1 prefix: probes, metrics and the API reference (/api/docs). */
+export const UNPREFIXED_PATHS = ['healthz', 'readyz', 'metrics', 'api/docs', 'api/docs/openapi.json', 'api/docs/assets/:asset'];
+export const API_PREFIX = '/api/v1';
+
+export function isUnprefixed(rel: string): boolean {
+  return UNPREFIXED_PATHS.includes(rel);
+}
+
+/** Every route of the given modules' controllers, with its spec and auth requirement. */
+export function collectRoutes(modules: Type[]): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const mod of modules) {
+    const controllers: Type[] = Reflect.getMetadata('controllers', mod) ?? [];
+    for (const controller of controllers) {
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '').replace(/^\/|\/$/g, '');
+      const proto = controller.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const handler = proto[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        if (method === undefined || sub === undefined) continue;
+        const rel = [base, sub.replace(/^\/|\/$/g, '')].filter(Boolean).join('/');
+        const path = isUnprefixed(rel) ? `/${rel}` : `${API_PREFIX}/${rel}`;
+        routes.push({
+          method: RequestMethod[method],
+          path,
+          controller: controller.name,
+          handler: name,
+          spec: Reflect.getMetadata(ENDPOINT_METADATA, handler),
+          auth: Reflect.getMetadata(AUTH_METADATA, handler) ?? Reflect.getMetadata(AUTH_METADATA, controller),
+        });
+      }
+    }
+  }
+  return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+}
+
+const GENERIC_ERRORS: Record<string, string[]> = {
+  '400': ['validation_failed', 'malformed_json'],
+  '401': ['unauthenticated'],
+  '403': ['forbidden', 'csrf_failed'],
+  '413': ['payload_too_large'],
+  '415': ['unsupported_media_type'],
+};
+
+/** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
+export function buildOpenApi(modules: Type[], version: string): JsonSchema {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  for (const s of Object.values(schemas)) delete s['$schema'];
+  const paths: Record<string, Record<string, unknown>> = {};
+  const toSchema = (schema: ZodType): JsonSchema => {
+    const id = z.globalRegistry.get(schema)?.id;
+    if (id) return { $ref: `#/components/schemas/${id}` };
+    const js = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+    delete js['$schema'];
+    return js;
+  };
+
+  for (const r of collectRoutes(modules)) {
+    if (!r.spec) continue;
+    const oaPath = r.path.replace(/:(\w+)/g, '{$1}');
+    const op: Record<string, unknown> = {
+      operationId: `${r.controller.replace(/Controller$/, '')}_${r.handler}`,
+      summary: r.spec.summary,
+      ...(r.spec.description ? { description: r.spec.description } : {}),
+      tags: [r.controller.replace(/Controller$/, '')],
+      security: security(r.auth),
+    };
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [['path', r.spec.params], ['query', r.spec.query]] as const) {
+      if (!schema) continue;
+      const js = toSchema(schema);
+      const props = (js['properties'] ?? {}) as Record<string, JsonSchema>;
+      const required = new Set((js['required'] as string[] | undefined) ?? []);
+      for (const [name, s] of Object.entries(props)) {
+        parameters.push({ name, in: where, required: where === 'path' || (required.has(name) && !('default' in s)), schema: s });
+      }
+    }
+    if (parameters.length) op['parameters'] = parameters;
+    if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: toSchema(r.spec.body) } } };
+    const status = String(r.spec.status ?? 200);
+    const responses: Record<string, unknown> = {
+      [status]: r.spec.response
+        ? { description: 'Success', content: { 'application/json': { schema: toSchema(r.spec.response) } } }
+        : { description: status === '204' ? 'Done; no content' : 'Success' },
+    };
+    const codesByStatus: Record<string, string[]> = {};
+    const add = (s: string, c: string) => (codesByStatus[s] ??= []).includes(c) || codesByStatus[s]!.push(c);
+    for (const [s, codes] of Object.entries(GENERIC_ERRORS)) {
+      if (r.auth?.kind === 'public' && (s === '401' || s === '403')) continue;
+      if (s === '413' || s === '415') {
+        if (!r.spec.body) continue;
+      }
+      codes.forEach((c) => add(s, c));
+    }
+    for (const c of r.spec.errors ?? []) add(String(statusOf(c)), c);
+    for (const [s, codes] of Object.entries(codesByStatus)) {
+      responses[s] = {
+        description: codes.map((c) => `\`${c}\`: ${ErrorMessages[c as keyof typeof ErrorMessages] ?? ''}`).join('\n\n'),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { error: { code: codes[0], message: ErrorMessages[codes[0] as keyof typeof ErrorMessages] } } } },
+      };
+    }
+    op['responses'] = responses;
+    (paths[oaPath] ??= {})[r.method.toLowerCase()] = op;
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Latchkey API',
+      version,
+      description:
+        'Latchkey lets a media-server owner require multi-factor authentication of the people they share with. Media servers call it with their API key; admins with a session or an admin token. Every error has the shape {"error":{"code","message","details?"}}.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        serverApiKey: { type: 'http', scheme: 'bearer', description: 'A media server API key (lk_srv_…), shown once when the server is registered.' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'A personal admin API token (lk_adm_…).' },
+        adminSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_admin', description: 'The console session cookie (__Host-latchkey_admin over https). State-changing requests also need the X-CSRF-Token header.' },
+      },
+    },
+  };
+}
+
+function security(auth: AuthRequirement | undefined): unknown[] {
+  if (auth?.kind === 'public') return [];
+  if (auth?.kind === 'server') return [{ serverApiKey: [] }];
+  return [{ adminSession: [] }, { adminToken: [] }];
+}
+
+function statusOf(code: string): number {
+  switch (code) {
+    case 'unauthenticated':
+    case 'invalid_credentials':
+      return 401;
+    case 'forbidden':
+    case 'csrf_failed':
+      return 403;
+    case 'server_not_found':
+    case 'token_not_found':
+    case 'not_found':
+      return 404;
+    case 'setup_already_done':
+    case 'conflict':
+      return 409;
+    case 'payload_too_large':
+      return 413;
+    case 'rate_limited':
+      return 429;
+    case 'service_unavailable':
+      return 503;
+    default:
+      return 400;
+  }
+}

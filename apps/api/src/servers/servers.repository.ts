@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { ServerEntity } from '../database/entities';
+import { Db } from '../database/db';
+
+@Injectable()
+export class ServersRepository {
+  constructor(private readonly db: Db) {}
+
+  list(): Promise<ServerEntity[]> {
+    return this.db.manager.find(ServerEntity, { order: { createdAt: 'ASC' } });
+  }
+
+  findById(id: string, m: EntityManager = this.db.manager): Promise<ServerEntity | null> {
+    return m.findOneBy(ServerEntity, { id });
+  }
+
+  findByApiKeyHash(hash: string): Promise<ServerEntity | null> {
+    return this.db.manager.findOneBy(ServerEntity, { apiKeyHash: hash });
+  }
+
+  insert(m: EntityManager, server: ServerEntity): Promise<unknown> {
+    return m.insert(ServerEntity, server);
+  }
+
+  update(m: EntityManager, id: string, changes: Partial<ServerEntity>): Promise<unknown> {
+    return m.update(ServerEntity, { id }, changes);
+  }
+
+  /** Records use of a key at most once a minute per server, so the hot path rarely writes. */
+  async touchApiKey(m: EntityManager, id: string, now: Date): Promise<void> {
+    await m
+      .createQueryBuilder()
+      .update(ServerEntity)
+      .set({ apiKeyLastUsedAt: now })
+      .where('id = :id', { id })
+      .andWhere('(api_key_last_used_at IS NULL OR api_key_last_used_at < :before)', { before: now.getTime() - 60_000 })
+      .execute();
+  }
+}

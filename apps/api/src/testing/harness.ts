@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LightMyRequestResponse } from 'fastify';
+import { AdminAuthService } from '../admin-auth/admin-auth.service';
+import { createApp } from '../bootstrap';
+import { FakeClock } from '../common/clock';
+import { AppConfig, Env, loadConfig } from '../config/config';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  clock: FakeClock;
+  dataDir: string;
+  request(opts: RequestOpts): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOpts {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  url: string;
+  body?: unknown;
+  payload?: string | Buffer;
+  headers?: Record<string, string>;
+  bearer?: string;
+  admin?: AdminCredentials;
+}
+
+export interface AdminCredentials {
+  cookie: string;
+  csrfToken: string;
+}
+
+/** A whole Latchkey on a fresh SQLite data directory, driven in-process (no port), with a fake clock. */
+export async function startTestApp(env: Env = {}, opts: { dataDir?: string; clock?: FakeClock } = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lk-test-'));
+  const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_WEB_DIR: path.join(dataDir, 'no-web'), ...env });
+  const clock = opts.clock ?? new FakeClock(new Date('2026-03-01T12:00:00Z'));
+  const app = await createApp(config, { clock, logLevel: 'silent' });
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config,
+    clock,
+    dataDir,
+    request: (o) => {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      if (o.bearer) headers['authorization'] = `Bearer ${o.bearer}`;
+      if (o.admin) {
+        headers['cookie'] = o.admin.cookie;
+        headers['x-csrf-token'] = o.admin.csrfToken;
+      }
+      let payload = o.payload;
+      if (o.body !== undefined) {
+        payload = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      return app.getHttpAdapter().getInstance().inject({ method: o.method, url: o.url, headers, payload });
+    },
+    close: async () => {
+      await app.close();
+      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const OWNER = { email: 'owner@example.com', displayName: 'Olive Owner', password: 'correct horse battery staple' };
+
+/** Runs first-run setup and returns the owner's session. */
+export async function setupOwner(t: TestApp): Promise<AdminCredentials> {
+  const link = await t.app.get(AdminAuthService).issueSetupLink();
+  const token = new URL(link.url).hash.replace('#token=', '');
+  const res = await t.request({ method: 'POST', url: '/api/v1/admin/setup', body: { token, ...OWNER } });
+  if (res.statusCode !== 201) throw new Error(`setup failed: ${res.statusCode} ${res.body}`);
+  return credentialsFrom(res);
+}
+
+export function credentialsFrom(res: LightMyRequestResponse): AdminCredentials {
+  const cookie = res.cookies.find((c) => c.name.endsWith('latchkey_admin'));
+  if (!cookie) throw new Error('no session cookie');
+  return { cookie: `${cookie.name}=${cookie.value}`, csrfToken: res.json().csrfToken };
+}
+
+/** Registers a media server and returns its id and API key. */
+export async function registerServer(t: TestApp, admin: AdminCredentials, name = 'Living room Jellyfin'): Promise<{ id: string; apiKey: string }> {
+  const res = await t.request({ method: 'POST', url: '/api/v1/servers', admin, body: { name, kind: 'jellyfin', baseUrl: 'http://jellyfin.lan:8096' } });
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  return { id: res.json().server.id, apiKey: res.json().apiKey };
+}

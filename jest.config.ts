@@ -1,0 +1,17 @@
+import type { Config } from 'jest';
+
+// Every project's tests in one run: `npx jest` (the README's `npm test` also builds, lints and runs the
+// browser end-to-end suite).
+const config: Config = {
+  projects: [
+    '<rootDir>/apps/api',
+    '<rootDir>/apps/admin',
+    '<rootDir>/apps/portal',
+    '<rootDir>/libs/contracts',
+    '<rootDir>/libs/policy-engine',
+    '<rootDir>/libs/client',
+    '<rootDir>/tools/e2e',
+  ],
+};
+
+export default config;

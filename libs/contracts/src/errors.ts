@@ -1,0 +1,70 @@
+/**
+ * Stable error codes. Clients (the SDK, the admin console, the member pages, media-server plugins)
+ * branch on these, never on messages. Adding a code is fine; renaming or removing one is a breaking
+ * change of the API.
+ */
+export const ErrorCodes = {
+  validationFailed: 'validation_failed',
+  malformedJson: 'malformed_json',
+  unsupportedMediaType: 'unsupported_media_type',
+  payloadTooLarge: 'payload_too_large',
+  headersTooLarge: 'headers_too_large',
+  notFound: 'not_found',
+  methodNotAllowed: 'method_not_allowed',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  csrfFailed: 'csrf_failed',
+  conflict: 'conflict',
+  rateLimited: 'rate_limited',
+  setupTokenInvalid: 'setup_token_invalid',
+  setupAlreadyDone: 'setup_already_done',
+  invalidCredentials: 'invalid_credentials',
+  serverNotFound: 'server_not_found',
+  tokenNotFound: 'token_not_found',
+  directoryUnknownReference: 'directory_unknown_reference',
+  directoryDuplicate: 'directory_duplicate',
+  serviceUnavailable: 'service_unavailable',
+  internal: 'internal_error',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Default human message per code; the API may give a more specific one. */
+export const ErrorMessages: Record<ErrorCode, string> = {
+  validation_failed: 'The request is not valid.',
+  malformed_json: 'The request body is not valid JSON.',
+  unsupported_media_type: 'Send the request body as application/json.',
+  payload_too_large: 'The request body is too large.',
+  headers_too_large: 'The request headers are too large.',
+  not_found: 'Nothing was found at this address.',
+  method_not_allowed: 'This method is not allowed here.',
+  unauthenticated: 'Sign in or provide a valid API key.',
+  forbidden: 'You are not allowed to do this.',
+  csrf_failed: 'The request could not be verified. Reload the page and try again.',
+  conflict: 'This conflicts with the current state.',
+  rate_limited: 'Too many attempts. Wait a moment and try again.',
+  setup_token_invalid: 'This setup link is invalid, expired or already used.',
+  setup_already_done: 'Latchkey already has an owner account.',
+  invalid_credentials: 'The email address or password is not correct.',
+  server_not_found: 'No such media server.',
+  token_not_found: 'No such token.',
+  directory_unknown_reference: 'The directory refers to something that is not in it.',
+  directory_duplicate: 'The directory lists the same id twice.',
+  service_unavailable: 'The service is not ready. Try again shortly.',
+  internal_error: 'Something went wrong on our side. The error has been logged.',
+};
+
+export interface ErrorIssue {
+  /** JSON path of the offending value, e.g. `members.3.email`; empty for the whole body. */
+  path: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    details?: { issues?: ErrorIssue[]; [key: string]: unknown };
+    requestId?: string;
+  };
+}

@@ -1,0 +1,22 @@
+/** Admin roles and what each may do. The API enforces these; the console uses them to hide controls. */
+export const AdminRoles = ['owner', 'admin', 'viewer'] as const;
+export type AdminRole = (typeof AdminRoles)[number];
+
+export const Permissions = {
+  serversRead: 'servers:read',
+  serversWrite: 'servers:write',
+  membersRead: 'members:read',
+  tokensManage: 'tokens:manage',
+} as const;
+export type Permission = (typeof Permissions)[keyof typeof Permissions];
+
+const all = Object.values(Permissions);
+export const RolePermissions: Record<AdminRole, readonly Permission[]> = {
+  owner: all,
+  admin: all,
+  viewer: [Permissions.serversRead, Permissions.membersRead],
+};
+
+export function roleAllows(role: AdminRole, permission: Permission): boolean {
+  return RolePermissions[role].includes(permission);
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { Id, Timestamp, text } from './common';
+
+export const ServerKinds = ['jellyfin', 'plex', 'emby', 'other'] as const;
+export const ServerKind = z.enum(ServerKinds);
+export type ServerKind = z.infer<typeof ServerKind>;
+
+const BaseUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(2048)
+  .meta({ description: 'Where the media server is reached, e.g. http://jellyfin.lan:8096.' });
+
+export const CreateServerRequest = z
+  .strictObject({
+    name: text(100),
+    kind: ServerKind,
+    baseUrl: BaseUrl,
+  })
+  .meta({ id: 'CreateServerRequest' });
+export type CreateServerRequest = z.infer<typeof CreateServerRequest>;
+
+export const UpdateServerRequest = z
+  .strictObject({
+    name: text(100).optional(),
+    kind: ServerKind.optional(),
+    baseUrl: BaseUrl.optional(),
+  })
+  .meta({ id: 'UpdateServerRequest' });
+export type UpdateServerRequest = z.infer<typeof UpdateServerRequest>;
+
+export const Server = z
+  .object({
+    id: Id,
+    name: z.string(),
+    kind: ServerKind,
+    baseUrl: z.string(),
+    apiKey: z.object({
+      active: z.boolean(),
+      prefix: z.string().nullable().meta({ description: 'First characters of the key, to recognise it.' }),
+      createdAt: Timestamp.nullable(),
+      lastUsedAt: Timestamp.nullable(),
+    }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Server' });
+export type Server = z.infer<typeof Server>;
+
+export const ServerList = z.object({ items: z.array(Server) }).meta({ id: 'ServerList' });
+export type ServerList = z.infer<typeof ServerList>;
+
+export const ServerWithApiKey = z
+  .object({
+    server: Server,
+    apiKey: z.string().meta({ description: 'The API key. Shown only in this response; store it in the media server.' }),
+  })
+  .meta({ id: 'ServerWithApiKey' });
+export type ServerWithApiKey = z.infer<typeof ServerWithApiKey>;
+
+export const ServerIdParams = z.strictObject({ serverId: Id });
+export type ServerIdParams = z.infer<typeof ServerIdParams>;
+
+/** What a media server learns about itself from its own key. */
+export const ServerSelf = z
+  .object({ id: Id, name: z.string(), kind: ServerKind })
+  .meta({ id: 'ServerSelf' });
+export type ServerSelf = z.infer<typeof ServerSelf>;
