@@ -66,6 +66,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, clock: opts.clock, metrics }), adapter, {
     logger: new PinoNestLogger(fastify.log),
     abortOnError: false,
+    // No url-encoded form parser: JSON only.
+    bodyParser: false,
   });
   await app.register(fastifyCookie as never);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED_PATHS.map((path) => ({ path, method: RequestMethod.ALL })) });

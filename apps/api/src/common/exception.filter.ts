@@ -64,6 +64,10 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Nest hands Fastify's body-parser errors over as plain HttpExceptions carrying Fastify's message.
+      if (status === 400 && /json/i.test(exception.message)) {
+        return { status, code: 'malformed_json', message: /empty/.test(exception.message) ? 'The request says it is JSON but has an empty body.' : ErrorMessages.malformed_json };
+      }
       const code = BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'validation_failed');
       if (status >= 500) this.logUnexpected(exception, req);
       return { status, code, message: status === 404 ? `Nothing was found at ${req.method} ${pathOnly(req.url)}.` : ErrorMessages[code] };

@@ -32,7 +32,7 @@ function parse(where: 'body' | 'query' | 'params', schema: ZodType | undefined, 
     if (isEmpty(value)) return value;
     throw AppException.validation([{ path: '', message: `this endpoint takes no ${where === 'body' ? 'request body' : where === 'query' ? 'query parameters' : 'path parameters'}` }]);
   }
-  if (where === 'body' && value === undefined) {
+  if (where === 'body' && (value === undefined || value === null)) {
     throw AppException.validation([{ path: '', message: 'a JSON request body is required' }]);
   }
   const result = schema.safeParse(value ?? {});
