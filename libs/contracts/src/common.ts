@@ -13,6 +13,7 @@ export function text(max: number, min = 1) {
     .trim()
     .min(min)
     .max(max)
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point: they forge log lines
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters' });
 }
 

@@ -31,5 +31,5 @@ export function hashesMatch(a: string, b: string): boolean {
 export function bearerToken(header: string | string[] | undefined): string | null {
   if (typeof header !== 'string') return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? m[1]! : null;
+  return m?.[1] ?? null;
 }

@@ -104,7 +104,10 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
         : { description: status === '204' ? 'Done; no content' : 'Success' },
     };
     const codesByStatus: Record<string, string[]> = {};
-    const add = (s: string, c: string) => (codesByStatus[s] ??= []).includes(c) || codesByStatus[s]!.push(c);
+    const add = (s: string, c: string) => {
+      const list = (codesByStatus[s] ??= []);
+      if (!list.includes(c)) list.push(c);
+    };
     for (const [s, codes] of Object.entries(GENERIC_ERRORS)) {
       if (r.auth?.kind === 'public' && (s === '401' || s === '403')) continue;
       if (s === '413' || s === '415') {

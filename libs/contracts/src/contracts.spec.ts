@@ -1,0 +1,36 @@
+import { CreateServerRequest, ErrorCodes, ErrorMessages, ReplaceDirectoryRequest, roleAllows } from './index';
+
+describe('contracts', () => {
+  it('has a human message for every error code', () => {
+    for (const code of Object.values(ErrorCodes)) expect(ErrorMessages[code]).toEqual(expect.any(String));
+  });
+
+  it('rejects unknown fields and trims text', () => {
+    expect(CreateServerRequest.safeParse({ name: 'x', kind: 'plex', baseUrl: 'http://p.lan', extra: 1 }).success).toBe(false);
+    expect(CreateServerRequest.parse({ name: '  Den  ', kind: 'plex', baseUrl: 'http://p.lan' }).name).toBe('Den');
+  });
+
+  it('refuses control characters in names (no forged log lines)', () => {
+    expect(CreateServerRequest.safeParse({ name: 'a\nb', kind: 'plex', baseUrl: 'http://p.lan' }).success).toBe(false);
+  });
+
+  it('only accepts http(s) base URLs', () => {
+    for (const baseUrl of ['javascript:alert(1)', 'file:///etc/passwd', 'ftp://x', 'not a url']) {
+      expect(CreateServerRequest.safeParse({ name: 'x', kind: 'plex', baseUrl }).success).toBe(false);
+    }
+  });
+
+  it('defaults directory groups and libraries to empty lists', () => {
+    expect(ReplaceDirectoryRequest.parse({ members: [{ externalId: 'a', username: 'a' }] })).toEqual({
+      members: [{ externalId: 'a', username: 'a', groups: [] }],
+      groups: [],
+      libraries: [],
+    });
+  });
+
+  it('gives viewers read access only', () => {
+    expect(roleAllows('viewer', 'servers:read')).toBe(true);
+    expect(roleAllows('viewer', 'servers:write')).toBe(false);
+    expect(roleAllows('owner', 'tokens:manage')).toBe(true);
+  });
+});

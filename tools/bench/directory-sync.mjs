@@ -1,0 +1,53 @@
+// Directory sync at scale: PUT a directory of N members (default 100,000) and time it, then the same push
+// again (idempotent: no writes), then a push with 1% of members changed. Median of 3 runs each.
+// Usage: node tools/bench/directory-sync.mjs [members]   (DATABASE_URL=postgres://… to bench PostgreSQL)
+import { ownerAndServer, startService, writeResults } from './lib.mjs';
+
+const N = Number(process.argv[2] ?? 100_000);
+const GROUPS = 50;
+
+function directory(version) {
+  const groups = Array.from({ length: GROUPS }, (_, g) => ({ externalId: `g${g}`, name: `Group ${g}` }));
+  const members = Array.from({ length: N }, (_, i) => ({
+    externalId: `user-${i}`,
+    username: `user${i}`,
+    displayName: `User Number ${i}${version && i % 100 === 0 ? ` v${version}` : ''}`,
+    email: i % 3 === 0 ? null : `user${i}@example.com`,
+    groups: [`g${i % GROUPS}`, `g${(i * 7) % GROUPS}`],
+  }));
+  return JSON.stringify({ members, groups, libraries: [{ externalId: 'movies', name: 'Movies' }, { externalId: 'tv', name: 'TV' }] });
+}
+
+async function timedPut(svc, apiKey, body) {
+  const t0 = performance.now();
+  const res = await fetch(`${svc.base}/api/v1/directory`, { method: 'PUT', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
+  const json = await res.json();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`PUT failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+  return { ms, members: json.members };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const rows = [];
+for (const scenario of ['first sync (all new)', 'same push again (idempotent)', '1% of members changed']) rows.push({ scenario, runs: [] });
+for (let run = 0; run < 3; run++) {
+  const svc = await startService();
+  try {
+    const { apiKey } = await ownerAndServer(svc);
+    const first = directory(0);
+    rows[0].runs.push(await timedPut(svc, apiKey, first));
+    rows[1].runs.push(await timedPut(svc, apiKey, first));
+    rows[2].runs.push(await timedPut(svc, apiKey, directory(run + 1)));
+  } finally {
+    await svc.stop();
+  }
+}
+const db = process.env.DATABASE_URL ? 'postgresql' : 'sqlite';
+const results = rows.map((r) => ({ scenario: r.scenario, members: N, database: db, medianMs: Math.round(median(r.runs.map((x) => x.ms))), runsMs: r.runs.map((x) => Math.round(x.ms)), counts: r.runs[0].members }));
+console.log(`\nDirectory sync, ${N.toLocaleString('en')} members, ${GROUPS} groups, ${db} (median of 3, wall time of the HTTP PUT incl. upload):\n`);
+console.table(results.map((r) => ({ scenario: r.scenario, 'median ms': r.medianMs, 'runs ms': r.runsMs.join(' / '), created: r.counts.created, updated: r.counts.updated, unchanged: r.counts.unchanged })));
+const target = 15_000;
+const ok = results[0].medianMs < target;
+console.log(`Target: first sync of 100,000 members under ${target / 1000} s → ${ok ? 'met' : 'NOT met'} (${(results[0].medianMs / 1000).toFixed(2)} s)`);
+console.log(`Written to ${writeResults(`directory-sync-${db}`, results)}`);
