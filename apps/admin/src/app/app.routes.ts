@@ -1,0 +1,39 @@
+import { Routes } from '@angular/router';
+import { authGuard } from './core/auth-guard';
+
+export const routes: Routes = [
+  {
+    path: 'setup',
+    title: 'Set up Latchkey',
+    loadComponent: () => import('./features/setup/setup-page').then((m) => m.SetupPage),
+  },
+  {
+    path: 'login',
+    title: 'Sign in · Latchkey',
+    loadComponent: () => import('./features/login/login-page').then((m) => m.LoginPage),
+  },
+  {
+    path: '',
+    canActivate: [authGuard],
+    loadComponent: () => import('./features/shell/shell').then((m) => m.Shell),
+    children: [
+      {
+        path: '',
+        pathMatch: 'full',
+        title: 'Overview · Latchkey',
+        loadComponent: () => import('./features/overview/overview-page').then((m) => m.OverviewPage),
+      },
+      {
+        path: 'servers',
+        title: 'Media servers · Latchkey',
+        loadComponent: () => import('./features/servers/servers-page').then((m) => m.ServersPage),
+      },
+      {
+        path: 'members',
+        title: 'Members · Latchkey',
+        loadComponent: () => import('./features/members/members-page').then((m) => m.MembersPage),
+      },
+    ],
+  },
+  { path: '**', redirectTo: '' },
+];

@@ -1,0 +1,76 @@
+import { HttpClient, HttpParams } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import {
+  API_BASE,
+  type AdminSession,
+  type CompleteSetupRequest,
+  type CreateServerRequest,
+  type LoginRequest,
+  type MemberList,
+  type ServerList,
+  type ServerWithApiKey,
+  type SetupStatus,
+} from './api-types';
+
+export interface MemberQuery {
+  serverId?: string;
+  q?: string;
+  includeRemoved?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Typed calls to the Latchkey API. Errors reject with HttpErrorResponse; see `toApiProblem`. */
+@Injectable({ providedIn: 'root' })
+export class AdminApi {
+  private readonly http = inject(HttpClient);
+
+  setupStatus(): Promise<SetupStatus> {
+    return firstValueFrom(this.http.get<SetupStatus>(`${API_BASE}/admin/setup`));
+  }
+
+  completeSetup(body: CompleteSetupRequest): Promise<AdminSession> {
+    return firstValueFrom(this.http.post<AdminSession>(`${API_BASE}/admin/setup`, body));
+  }
+
+  getSession(): Promise<AdminSession> {
+    return firstValueFrom(this.http.get<AdminSession>(`${API_BASE}/admin/session`));
+  }
+
+  signIn(body: LoginRequest): Promise<AdminSession> {
+    return firstValueFrom(this.http.post<AdminSession>(`${API_BASE}/admin/session`, body));
+  }
+
+  signOut(): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${API_BASE}/admin/session`));
+  }
+
+  listServers(): Promise<ServerList> {
+    return firstValueFrom(this.http.get<ServerList>(`${API_BASE}/servers`));
+  }
+
+  createServer(body: CreateServerRequest): Promise<ServerWithApiKey> {
+    return firstValueFrom(this.http.post<ServerWithApiKey>(`${API_BASE}/servers`, body));
+  }
+
+  rotateServerKey(serverId: string): Promise<ServerWithApiKey> {
+    return firstValueFrom(
+      this.http.post<ServerWithApiKey>(`${API_BASE}/servers/${encodeURIComponent(serverId)}/api-key`, {}),
+    );
+  }
+
+  revokeServerKey(serverId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${API_BASE}/servers/${encodeURIComponent(serverId)}/api-key`));
+  }
+
+  listMembers(query: MemberQuery = {}): Promise<MemberList> {
+    let params = new HttpParams();
+    if (query.serverId) params = params.set('serverId', query.serverId);
+    if (query.q) params = params.set('q', query.q);
+    if (query.includeRemoved) params = params.set('includeRemoved', 'true');
+    if (query.limit) params = params.set('limit', String(query.limit));
+    if (query.cursor) params = params.set('cursor', query.cursor);
+    return firstValueFrom(this.http.get<MemberList>(`${API_BASE}/members`, { params }));
+  }
+}

@@ -1,0 +1,20 @@
+import { Injectable, computed, signal } from '@angular/core';
+import type { AdminSession } from './api-types';
+
+/** The signed-in owner's session, as the API last described it. Memory only; the cookie is HttpOnly. */
+@Injectable({ providedIn: 'root' })
+export class SessionStore {
+  private readonly current = signal<AdminSession | null>(null);
+
+  readonly session = this.current.asReadonly();
+  readonly admin = computed(() => this.current()?.admin ?? null);
+  readonly csrfToken = computed(() => this.current()?.csrfToken ?? null);
+
+  set(session: AdminSession): void {
+    this.current.set(session);
+  }
+
+  clear(): void {
+    this.current.set(null);
+  }
+}

@@ -1,0 +1,129 @@
+import { Location } from '@angular/common';
+import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
+import {
+  AbstractControl,
+  NonNullableFormBuilder,
+  ReactiveFormsModule,
+  ValidationErrors,
+  Validators,
+} from '@angular/forms';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { AdminApi } from '../../core/admin-api';
+import { ApiProblem, toApiProblem } from '../../core/api-error';
+import { Codes } from '../../core/api-types';
+import { SessionStore } from '../../core/session-store';
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** Reads `token` from a URL fragment such as `token=XYZ` (the fragment never reaches a server). */
+export function setupTokenFromFragment(fragment: string | null | undefined): string | null {
+  if (!fragment) return null;
+  const token = new URLSearchParams(fragment.replace(/^#/, '')).get('token')?.trim();
+  return token ? token : null;
+}
+
+function passwordsMatch(group: AbstractControl): ValidationErrors | null {
+  const password = group.get('password')?.value as string | undefined;
+  const confirm = group.get('confirm')?.value as string | undefined;
+  return confirm && password !== confirm ? { mismatch: true } : null;
+}
+
+type SetupState = 'checking' | 'form' | 'no-token' | 'token-invalid' | 'already-done' | 'status-failed';
+
+@Component({
+  selector: 'app-setup-page',
+  imports: [ReactiveFormsModule, RouterLink],
+  templateUrl: './setup-page.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class SetupPage implements OnInit {
+  private readonly api = inject(AdminApi);
+  private readonly session = inject(SessionStore);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  private readonly location = inject(Location);
+
+  protected readonly minLength = MIN_PASSWORD_LENGTH;
+  protected readonly state = signal<SetupState>('checking');
+  protected readonly submitting = signal(false);
+  protected readonly submitted = signal(false);
+  protected readonly problem = signal<ApiProblem | null>(null);
+  private token: string | null = null;
+
+  protected readonly form = inject(NonNullableFormBuilder).group(
+    {
+      email: ['', [Validators.required, Validators.email, Validators.maxLength(320)]],
+      displayName: ['', [Validators.required, Validators.maxLength(100)]],
+      password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), Validators.maxLength(256)]],
+      confirm: ['', [Validators.required]],
+    },
+    { validators: passwordsMatch },
+  );
+
+  ngOnInit(): void {
+    this.token = setupTokenFromFragment(this.route.snapshot.fragment);
+    if (this.token) {
+      // Keep the one-time token out of the address bar and the history once we hold it.
+      this.location.replaceState(this.location.path(false));
+    }
+    void this.checkStatus();
+  }
+
+  protected async checkStatus(): Promise<void> {
+    this.state.set('checking');
+    this.problem.set(null);
+    try {
+      const status = await this.api.setupStatus();
+      if (status.ownerExists) this.state.set('already-done');
+      else this.state.set(this.token ? 'form' : 'no-token');
+    } catch (err) {
+      this.problem.set(toApiProblem(err));
+      this.state.set('status-failed');
+    }
+  }
+
+  /** The message to show under a field, or null: our own checks first, then what the API said. */
+  protected fieldError(name: 'email' | 'displayName' | 'password' | 'confirm'): string | null {
+    const control = this.form.controls[name];
+    if (this.submitted() || control.touched) {
+      if (control.hasError('required')) {
+        return {
+          email: 'Enter your email address.',
+          displayName: 'Enter the name to show in the console.',
+          password: 'Choose a password.',
+          confirm: 'Type the password again.',
+        }[name];
+      }
+      if (control.hasError('email')) return 'Enter a valid email address, like you@example.com.';
+      if (control.hasError('minlength')) return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+      if (control.hasError('maxlength')) return 'This is too long.';
+      if (name === 'confirm' && this.form.hasError('mismatch')) return 'The two passwords do not match.';
+    }
+    return this.problem()?.fields[name] ?? null;
+  }
+
+  protected async submit(): Promise<void> {
+    this.submitted.set(true);
+    this.problem.set(null);
+    if (this.form.invalid || !this.token || this.submitting()) return;
+    const { email, displayName, password } = this.form.getRawValue();
+    this.submitting.set(true);
+    try {
+      const session = await this.api.completeSetup({
+        token: this.token,
+        email: email.trim(),
+        displayName: displayName.trim(),
+        password,
+      });
+      this.session.set(session);
+      await this.router.navigateByUrl('/');
+    } catch (err) {
+      const problem = toApiProblem(err);
+      if (problem.code === Codes.setupAlreadyDone) this.state.set('already-done');
+      else if (problem.code === Codes.setupTokenInvalid) this.state.set('token-invalid');
+      this.problem.set(problem);
+    } finally {
+      this.submitting.set(false);
+    }
+  }
+}

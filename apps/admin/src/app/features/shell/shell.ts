@@ -1,0 +1,48 @@
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { AdminApi } from '../../core/admin-api';
+import { SessionStore } from '../../core/session-store';
+
+interface NavItem {
+  label: string;
+  link?: string;
+  exact?: boolean;
+}
+
+/** The signed-in frame: top bar, navigation, and the current page. */
+@Component({
+  selector: 'app-shell',
+  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  templateUrl: './shell.html',
+  styleUrl: './shell.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Shell {
+  private readonly api = inject(AdminApi);
+  private readonly store = inject(SessionStore);
+  private readonly router = inject(Router);
+
+  protected readonly admin = this.store.admin;
+  protected readonly signingOut = signal(false);
+
+  protected readonly nav: readonly NavItem[] = [
+    { label: 'Overview', link: '/', exact: true },
+    { label: 'Media servers', link: '/servers' },
+    { label: 'Members', link: '/members' },
+  ];
+  /** Shown so owners know what is planned; not links, because they do not exist yet. */
+  protected readonly comingSoon: readonly string[] = ['Policies', 'Exemptions', 'Audit log', 'Settings'];
+
+  protected async signOut(): Promise<void> {
+    this.signingOut.set(true);
+    try {
+      await this.api.signOut();
+    } catch {
+      // The session may already be gone; either way we forget it here.
+    } finally {
+      this.store.clear();
+      this.signingOut.set(false);
+      await this.router.navigateByUrl('/login');
+    }
+  }
+}
