@@ -81,8 +81,9 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       wildcard: false,
       decorateReply: false,
       cacheControl: false,
-      setHeaders: (res: { setHeader(n: string, v: string): void }, file: string) => {
-        res.setHeader('cache-control', HASHED_ASSET.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // @fastify/static hands over the Fastify reply.
+      setHeaders: (reply: { header(n: string, v: string): void }, file: string) => {
+        reply.header('cache-control', HASHED_ASSET.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     } as never);
   }

@@ -115,3 +115,8 @@ function truncate(s: string): string {
 
 /** Injection token for AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** PostgreSQL server where tests may create and drop throw-away databases (tests only). */
+export function testPostgresAdminUrl(env: Env = process.env): string {
+  return env['LATCHKEY_TEST_PG_URL'] ?? env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}

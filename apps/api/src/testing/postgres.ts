@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { testPostgresAdminUrl } from '../config/config';
 
 /**
  * PostgreSQL for tests: `DATABASE_URL` if set, else the local server on 127.0.0.1:5432. Each caller gets
  * a fresh database, dropped afterwards. Returns null when no PostgreSQL is reachable, so the suites
  * that need it report themselves as not run rather than failing on a machine without it.
  */
-export const TEST_PG_ADMIN_URL = process.env['LATCHKEY_TEST_PG_URL'] ?? process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_ADMIN_URL = testPostgresAdminUrl();
 
 export async function postgresReachable(): Promise<boolean> {
   const c = new Client({ connectionString: TEST_PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
