@@ -5,7 +5,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN NX_NO_CLOUD=true NX_DAEMON=false npx nx run-many -t build -p api admin portal --outputStyle=stream \
  && npm prune --omit=dev --no-audit --no-fund
