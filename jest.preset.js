@@ -21,7 +21,7 @@ module.exports = {
     ],
   },
   // A few dependencies ship only ES modules, which Jest on Node 20 cannot require: compile those too.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper: {
     '^@latchkey/contracts$': path.join(__dirname, 'libs/contracts/src/index.ts'),
