@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FEATURE_MODULES } from './app.module';
 import { collectRoutes, RouteInfo } from './openapi/openapi';
-import { AdminCredentials, registerServer, setupOwner, startTestApp, TestApp } from './testing/harness';
+import { AdminCredentials, memberSession, registerServer, setupOwner, startTestApp, TestApp } from './testing/harness';
 
 /** Routes anyone may call. Adding a public route means adding it here, on purpose. */
 const PUBLIC_ROUTES = [
@@ -14,6 +14,7 @@ const PUBLIC_ROUTES = [
   'POST /api/v1/admin/session',
   'GET /api/v1/admin/setup',
   'POST /api/v1/admin/setup',
+  'POST /api/v1/portal/session',
   'GET /healthz',
   'GET /metrics',
   'GET /readyz',
@@ -25,19 +26,22 @@ describe('API conventions', () => {
   let t: TestApp;
   let admin: AdminCredentials;
   let serverKey: string;
+  let member: AdminCredentials;
   beforeAll(async () => {
     t = await startTestApp();
     admin = await setupOwner(t);
     serverKey = (await registerServer(t, admin)).apiKey;
+    member = await memberSession(t, serverKey);
   });
   afterAll(() => t.close());
 
   const urlOf = (r: RouteInfo) => r.path.replace(/:(\w+)/g, '00000000-0000-4000-8000-000000000000');
-  const authOf = (r: RouteInfo) => (r.auth?.kind === 'server' ? { bearer: serverKey } : r.auth?.kind === 'admin' ? { admin } : {});
+  const authOf = (r: RouteInfo) =>
+    r.auth?.kind === 'server' ? { bearer: serverKey } : r.auth?.kind === 'admin' ? { admin } : r.auth?.kind === 'member' ? { admin: member } : {};
 
   it('every route declares who may call it and what it takes (deny by default is visible)', () => {
     for (const r of routes) {
-      expect({ route: `${r.method} ${r.path}`, auth: r.auth?.kind ?? 'MISSING', spec: r.spec ? 'ok' : 'MISSING' }).toEqual({ route: `${r.method} ${r.path}`, auth: expect.stringMatching(/public|server|admin/), spec: 'ok' });
+      expect({ route: `${r.method} ${r.path}`, auth: r.auth?.kind ?? 'MISSING', spec: r.spec ? 'ok' : 'MISSING' }).toEqual({ route: `${r.method} ${r.path}`, auth: expect.stringMatching(/^(public|server|admin|member)$/), spec: 'ok' });
     }
     expect(routes.filter((r) => r.auth?.kind === 'public').map((r) => `${r.method} ${r.path}`).sort()).toEqual([...PUBLIC_ROUTES].sort());
   });

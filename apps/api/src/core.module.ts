@@ -9,6 +9,9 @@ import { Db } from './database/db';
 import { SystemSetting } from './database/entities';
 import { Metrics } from './health/metrics';
 import { SpaFallback } from './web/spa-fallback';
+import { AuditService } from './audit/audit.service';
+import { MailerService } from './notifications/mailer.service';
+import { ThrottleService } from './verification/throttle.service';
 
 export interface CoreOptions {
   config: AppConfig;
@@ -37,9 +40,12 @@ export class CoreModule implements OnApplicationShutdown {
           useFactory: async (db: Db, clock: Clock) => new CryptoService(await loadOrCreateKeys(opts.config.dataDir, settingsRegistry(db, clock))),
         },
         SpaFallback,
+        AuditService,
+        MailerService,
+        ThrottleService,
         ...(extra as Provider[]),
       ],
-      exports: [APP_CONFIG, Clock, Metrics, DataSource, Db, CryptoService, SpaFallback, ...extra.map((p) => p.provide as string)],
+      exports: [APP_CONFIG, Clock, Metrics, DataSource, Db, CryptoService, SpaFallback, AuditService, MailerService, ThrottleService, ...extra.map((p) => p.provide as string)],
     };
   }
 

@@ -38,6 +38,9 @@ export const AdminSession = z
     admin: Admin,
     csrfToken: z.string().meta({ description: 'Send as the X-CSRF-Token header on every state-changing request.' }),
     expiresAt: Timestamp,
+    mfa: z.enum(['verified', 'required', 'enrol_required']).meta({
+      description: '`verified`: the console is open. `required`: answer a challenge with a second factor. `enrol_required`: set up a second factor first.',
+    }),
   })
   .meta({ id: 'AdminSession' });
 export type AdminSession = z.infer<typeof AdminSession>;

@@ -6,3 +6,4 @@ export * from './directory';
 export * from './admin';
 export * from './health';
 export * from './tokens';
+export * from './factors';

@@ -15,13 +15,16 @@ import { AppException } from '../common/app-exception';
 import { AdminAuth, Endpoint, Public } from '../common/endpoint';
 import { AdminPrincipal, CurrentAdmin } from '../common/principal';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { FactorsService } from '../factors/factors.service';
 import { AdminAuthService, IssuedSession, toAdmin } from './admin-auth.service';
+import { AdminEntity, AdminSessionEntity } from '../database/entities';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie';
 
 @Controller('admin')
 export class AdminAuthController {
   constructor(
     private readonly auth: AdminAuthService,
+    private readonly factors: FactorsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -42,7 +45,7 @@ export class AdminAuthController {
     errors: ['setup_token_invalid', 'setup_already_done'],
   })
   async setup(@Body() body: CompleteSetupRequest, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AdminSession> {
-    return this.startSession(await this.auth.completeSetup(body, clientOf(req)), reply);
+    return startSession(this.auth, this.factors, this.config, await this.auth.completeSetup(body, clientOf(req)), reply);
   }
 
   @Post('session')
@@ -50,7 +53,7 @@ export class AdminAuthController {
   @Endpoint({ summary: 'Sign in as an admin', body: LoginRequest, response: AdminSession, errors: ['invalid_credentials'] })
   async login(@Body() body: LoginRequest, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AdminSession> {
     // A sign-in always starts a new session (new id), whatever cookie came with it.
-    return this.startSession(await this.auth.login(body, clientOf(req)), reply);
+    return startSession(this.auth, this.factors, this.config, await this.auth.login(body, clientOf(req)), reply);
   }
 
   @Get('session')
@@ -59,11 +62,7 @@ export class AdminAuthController {
   async current(@Req() req: FastifyRequest): Promise<AdminSession> {
     const found = await this.auth.authenticateSession(readSessionCookie(req, this.config));
     if (!found) throw AppException.unauthenticated();
-    return {
-      admin: toAdmin(found.admin),
-      csrfToken: this.auth.csrfTokenFor(found.session.id),
-      expiresAt: this.auth.sessionExpiry(found.session).toISOString(),
-    };
+    return describeSession(this.auth, this.factors, found.admin, found.session);
   }
 
   @Delete('session')
@@ -99,17 +98,25 @@ export class AdminAuthController {
     await this.auth.revokeToken(admin.adminId, p.tokenId);
   }
 
-  private startSession(issued: IssuedSession, reply: FastifyReply): AdminSession {
-    setSessionCookie(reply, this.config, issued.token, issued.session.expiresAt);
-    return { admin: toAdmin(issued.admin), csrfToken: issued.csrfToken, expiresAt: this.auth.sessionExpiry(issued.session).toISOString() };
-  }
 }
 
-function clientOf(req: FastifyRequest) {
+/** Sets the session cookie and describes the session, including where the admin stands with MFA. */
+export async function startSession(auth: AdminAuthService, factors: FactorsService, config: AppConfig, issued: IssuedSession, reply: FastifyReply): Promise<AdminSession> {
+  setSessionCookie(reply, config, issued.token, issued.session.expiresAt);
+  return describeSession(auth, factors, issued.admin, issued.session);
+}
+
+export async function describeSession(auth: AdminAuthService, factors: FactorsService, admin: AdminEntity, session: AdminSessionEntity): Promise<AdminSession> {
+  const kinds = await factors.activeKinds({ kind: 'admin', id: admin.id });
+  const mfa = session.mfaVerifiedAt ? 'verified' : kinds.has('totp') || kinds.has('passkey') ? 'required' : 'enrol_required';
+  return { admin: toAdmin(admin), csrfToken: auth.csrfTokenFor(session.id), expiresAt: auth.sessionExpiry(session).toISOString(), mfa };
+}
+
+export function clientOf(req: FastifyRequest) {
   return { ip: req.ip, userAgent: header(req, 'user-agent') };
 }
 
-function header(req: FastifyRequest, name: string): string | undefined {
+export function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 }

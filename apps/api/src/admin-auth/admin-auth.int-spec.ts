@@ -1,5 +1,5 @@
 import { AdminAuthService } from './admin-auth.service';
-import { credentialsFrom, OWNER, setupOwner, startTestApp, TestApp } from '../testing/harness';
+import { credentialsFrom, OWNER, setupOwner, signInOwner, startTestApp, TestApp } from '../testing/harness';
 
 async function setupToken(t: TestApp): Promise<string> {
   const link = await t.app.get(AdminAuthService).issueSetupLink();
@@ -103,7 +103,7 @@ describe('owner account and admin sessions', () => {
     t.clock.advance(t.config.adminSession.idleMinutes * 60_000 + 1);
     expect((await t.request({ method: 'GET', url: '/api/v1/admin/session', admin })).statusCode).toBe(401);
 
-    const fresh = credentialsFrom(await t.request({ method: 'POST', url: '/api/v1/admin/session', body: { email: OWNER.email, password: OWNER.password } }));
+    const fresh = await signInOwner(t);
     for (let h = 0; h < t.config.adminSession.maxHours * 4; h++) {
       t.clock.advance(15 * 60_000);
       const res = await t.request({ method: 'GET', url: '/api/v1/servers', admin: fresh });

@@ -140,6 +140,27 @@ export class AdminAuthService {
     return typeof presented === 'string' && safeEqual(this.csrfTokenFor(sessionId), presented);
   }
 
+  /** After the second factor: the old session ends and a new one (new id, new cookie) is marked verified. */
+  async elevate(sessionId: string): Promise<IssuedSession> {
+    const now = this.clock.now();
+    return this.db.write(async (m) => {
+      const old = await m.findOneByOrFail(AdminSessionEntity, { id: sessionId });
+      const admin = await m.findOneByOrFail(AdminEntity, { id: old.adminId });
+      await this.repo.revokeSession(m, sessionId, now);
+      const issued = this.newSession(admin.id, { ip: old.ip ?? '', userAgent: old.userAgent ?? undefined }, now);
+      issued.session.mfaVerifiedAt = now;
+      issued.session.expiresAt = old.expiresAt;
+      await this.repo.insertSession(m, issued.session);
+      return { ...issued, admin };
+    });
+  }
+
+  async sessionOrToken(principal: { adminId: string }): Promise<{ admin: AdminEntity }> {
+    const admin = await this.repo.findAdmin(principal.adminId);
+    if (!admin) throw AppException.unauthenticated();
+    return { admin };
+  }
+
   async logout(sessionId: string): Promise<void> {
     await this.db.write((m) => this.repo.revokeSession(m, sessionId, this.clock.now()));
   }
@@ -202,6 +223,7 @@ export class AdminAuthService {
       revokedAt: null,
       ip: client.ip.slice(0, 64),
       userAgent: client.userAgent?.slice(0, 512) ?? null,
+      mfaVerifiedAt: null,
     });
     return { token, session, csrfToken: this.csrfTokenFor(session.id) };
   }

@@ -2,27 +2,25 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config';
 
 /**
- * The admin session cookie: HttpOnly, SameSite=Strict, Path=/; `Secure` with the `__Host-` prefix
- * whenever Latchkey is reached over https (relaxed only for a plain-http public URL such as localhost).
+ * Session cookies (the admin console's and the member pages'): HttpOnly, SameSite=Strict, Path=/;
+ * `Secure` with the `__Host-` prefix whenever Latchkey is reached over https (relaxed only for a
+ * plain-http public URL such as localhost).
  */
-export function sessionCookieName(config: Pick<AppConfig, 'secureCookies'>): string {
-  return config.secureCookies ? '__Host-latchkey_admin' : 'latchkey_admin';
+export type SessionKind = 'admin' | 'member';
+type Secure = Pick<AppConfig, 'secureCookies'>;
+
+export function sessionCookieName(config: Secure, kind: SessionKind = 'admin'): string {
+  return `${config.secureCookies ? '__Host-' : ''}latchkey_${kind}`;
 }
 
-export function readSessionCookie(req: FastifyRequest, config: Pick<AppConfig, 'secureCookies'>): string | undefined {
-  return req.cookies?.[sessionCookieName(config)];
+export function readSessionCookie(req: FastifyRequest, config: Secure, kind: SessionKind = 'admin'): string | undefined {
+  return req.cookies?.[sessionCookieName(config, kind)];
 }
 
-export function setSessionCookie(reply: FastifyReply, config: Pick<AppConfig, 'secureCookies'>, token: string, expires: Date): void {
-  void reply.setCookie(sessionCookieName(config), token, {
-    httpOnly: true,
-    secure: config.secureCookies,
-    sameSite: 'strict',
-    path: '/',
-    expires,
-  });
+export function setSessionCookie(reply: FastifyReply, config: Secure, token: string, expires: Date, kind: SessionKind = 'admin'): void {
+  void reply.setCookie(sessionCookieName(config, kind), token, { httpOnly: true, secure: config.secureCookies, sameSite: 'strict', path: '/', expires });
 }
 
-export function clearSessionCookie(reply: FastifyReply, config: Pick<AppConfig, 'secureCookies'>): void {
-  void reply.clearCookie(sessionCookieName(config), { httpOnly: true, secure: config.secureCookies, sameSite: 'strict', path: '/' });
+export function clearSessionCookie(reply: FastifyReply, config: Secure, kind: SessionKind = 'admin'): void {
+  void reply.clearCookie(sessionCookieName(config, kind), { httpOnly: true, secure: config.secureCookies, sameSite: 'strict', path: '/' });
 }

@@ -5,9 +5,11 @@ import { CSRF_HEADER, Permissions, roleAllows } from '@latchkey/contracts';
 import { AdminAuthService } from '../admin-auth/admin-auth.service';
 import { readSessionCookie } from '../admin-auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MemberSessionsService } from '../portal/member-sessions.service';
 import { ServersService } from '../servers/servers.service';
 import { AppException } from './app-exception';
 import { AUTH_METADATA, AuthRequirement } from './endpoint';
+import type { AdminPrincipal } from './principal';
 import { bearerToken } from './secret-tokens';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -21,6 +23,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly servers: ServersService,
     private readonly admins: AdminAuthService,
+    private readonly members: MemberSessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -38,22 +41,38 @@ export class AuthGuard implements CanActivate {
       return true;
     }
 
+    if (need.kind === 'member') {
+      const found = await this.members.authenticate(readSessionCookie(req, this.config, 'member'));
+      if (!found) throw AppException.unauthenticated('Open the link from your media server again to continue.');
+      this.requireCsrf(req, (presented) => this.members.checkCsrf(found.session.id, presented));
+      req.principal = { type: 'member', memberId: found.member.id, sessionId: found.session.id, recentlyVerified: this.members.recentlyVerified(found.session) };
+      return true;
+    }
+
+    let principal: AdminPrincipal;
     if (bearer) {
       const found = await this.admins.authenticateToken(bearer);
       if (!found) throw AppException.unauthenticated();
-      req.principal = { type: 'admin', adminId: found.admin.id, role: found.admin.role, via: 'token' };
+      principal = { type: 'admin', adminId: found.admin.id, role: found.admin.role, via: 'token', mfaVerified: true };
     } else {
       const found = await this.admins.authenticateSession(readSessionCookie(req, this.config));
       if (!found) throw AppException.unauthenticated();
-      if (!SAFE_METHODS.has(req.method)) {
-        const csrf = req.headers[CSRF_HEADER];
-        if (req.headers['sec-fetch-site'] === 'cross-site' || !this.admins.checkCsrf(found.session.id, typeof csrf === 'string' ? csrf : undefined)) {
-          throw new AppException(403, 'csrf_failed');
-        }
-      }
-      req.principal = { type: 'admin', adminId: found.admin.id, role: found.admin.role, via: 'session', sessionId: found.session.id };
+      this.requireCsrf(req, (presented) => this.admins.checkCsrf(found.session.id, presented));
+      principal = { type: 'admin', adminId: found.admin.id, role: found.admin.role, via: 'session', sessionId: found.session.id, mfaVerified: found.session.mfaVerifiedAt !== null };
     }
-    if (!roleAllows(req.principal.role, need.permission)) throw AppException.forbidden();
+    req.principal = principal;
+    // A password alone opens only the second-factor routes.
+    if (!principal.mfaVerified && !need.mfaPending) throw new AppException(403, 'mfa_required');
+    if (!roleAllows(principal.role, need.permission)) throw AppException.forbidden();
     return true;
+  }
+
+  /** Cookie-authenticated state changes need the session's CSRF token and must not come cross-site. */
+  private requireCsrf(req: FastifyRequest, check: (presented: string | undefined) => boolean): void {
+    if (SAFE_METHODS.has(req.method)) return;
+    const csrf = req.headers[CSRF_HEADER];
+    if (req.headers['sec-fetch-site'] === 'cross-site' || !check(typeof csrf === 'string' ? csrf : undefined)) {
+      throw new AppException(403, 'csrf_failed');
+    }
   }
 }

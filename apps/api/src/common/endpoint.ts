@@ -6,7 +6,8 @@ import type { ZodType } from 'zod';
 export type AuthRequirement =
   | { kind: 'public' }
   | { kind: 'server' }
-  | { kind: 'admin'; permission: Permission };
+  | { kind: 'member' }
+  | { kind: 'admin'; permission: Permission; mfaPending?: boolean };
 
 export const AUTH_METADATA = 'latchkey:auth';
 export const ENDPOINT_METADATA = 'latchkey:endpoint';
@@ -37,6 +38,13 @@ export const Public = () => SetMetadata(AUTH_METADATA, { kind: 'public' } satisf
 /** Only a registered media server, with its API key (`Authorization: Bearer lk_srv_…`). */
 export const ServerAuth = () => SetMetadata(AUTH_METADATA, { kind: 'server' } satisfies AuthRequirement);
 
-/** Only a signed-in admin whose role has this permission (session cookie + CSRF, or admin token). */
+/** Only a signed-in admin whose role has this permission and who passed their second factor. */
 export const AdminAuth = (permission: Permission) =>
   SetMetadata(AUTH_METADATA, { kind: 'admin', permission } satisfies AuthRequirement);
+
+/** A signed-in admin who may not have passed their second factor yet: only the MFA routes. */
+export const AdminMfaPending = () =>
+  SetMetadata(AUTH_METADATA, { kind: 'admin', permission: 'servers:read', mfaPending: true } satisfies AuthRequirement);
+
+/** Only a member with a member-pages session (cookie + CSRF), started from a link their server minted. */
+export const MemberAuth = () => SetMetadata(AUTH_METADATA, { kind: 'member' } satisfies AuthRequirement);

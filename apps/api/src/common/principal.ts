@@ -13,8 +13,17 @@ export interface AdminPrincipal {
   role: AdminRole;
   via: 'session' | 'token';
   sessionId?: string;
+  /** Whether this session passed its second factor (admin tokens always count as passed). */
+  mfaVerified: boolean;
 }
-export type Principal = ServerPrincipal | AdminPrincipal;
+export interface MemberPrincipal {
+  type: 'member';
+  memberId: string;
+  sessionId: string;
+  /** Verified with an existing factor recently enough to change factors. */
+  recentlyVerified: boolean;
+}
+export type Principal = ServerPrincipal | AdminPrincipal | MemberPrincipal;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,3 +42,6 @@ export const CurrentServer = createParamDecorator((_: unknown, ctx: ExecutionCon
 
 /** The admin who called (routes marked @AdminAuth). */
 export const CurrentAdmin = createParamDecorator((_: unknown, ctx: ExecutionContext) => principalOf(ctx, 'admin'));
+
+/** The member whose pages session called (routes marked @MemberAuth). */
+export const CurrentMember = createParamDecorator((_: unknown, ctx: ExecutionContext) => principalOf(ctx, 'member'));

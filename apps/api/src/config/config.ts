@@ -34,6 +34,20 @@ const EnvSchema = z.object({
   LATCHKEY_ADMIN_SESSION_IDLE_MINUTES: intIn(1, 60 * 24).default(30),
   LATCHKEY_ADMIN_SESSION_MAX_HOURS: intIn(1, 24 * 30).default(12),
   LATCHKEY_WEB_DIR: z.string().min(1).optional(),
+  LATCHKEY_TOTP_ISSUER: z.string().min(1).max(64).default('Latchkey'),
+  LATCHKEY_SMTP_HOST: z.string().min(1).optional(),
+  LATCHKEY_SMTP_PORT: intIn(1, 65535).optional(),
+  LATCHKEY_SMTP_SECURITY: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+  LATCHKEY_SMTP_USER: z.string().min(1).optional(),
+  LATCHKEY_SMTP_PASSWORD: z.string().min(1).optional(),
+  LATCHKEY_SMTP_FROM: z.string().min(3).default('Latchkey <latchkey@localhost>'),
+  LATCHKEY_WEBAUTHN_RP_ID: z.string().min(1).optional(),
+  LATCHKEY_WEBAUTHN_RP_NAME: z.string().min(1).default('Latchkey'),
+  LATCHKEY_WEBAUTHN_ORIGINS: z.string().optional(),
+  LATCHKEY_LOCKOUT_THRESHOLD: intIn(3, 100).default(10),
+  LATCHKEY_LOCKOUT_MINUTES: intIn(1, 24 * 60).default(15),
+  LATCHKEY_CHALLENGE_ATTEMPTS: intIn(1, 20).default(5),
+  LATCHKEY_IP_ATTEMPTS_PER_15_MIN: intIn(5, 100_000).default(100),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -56,6 +70,11 @@ export interface AppConfig {
   adminSession: { idleMinutes: number; maxHours: number };
   /** Folder holding the built admin console (`admin/`) and member pages (`portal/`). */
   webDir: string;
+  totpIssuer: string;
+  /** Null when no SMTP server is configured: e-mail codes are then unavailable. */
+  smtp: { host: string; port: number; security: 'starttls' | 'tls' | 'none'; user?: string; password?: string; from: string } | null;
+  webauthn: { rpId: string; rpName: string; origins: string[] };
+  verification: { lockoutThreshold: number; lockoutMinutes: number; challengeAttempts: number; ipAttemptsPer15Min: number };
 }
 
 export class ConfigError extends Error {
@@ -106,6 +125,31 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     setupTokenTtlMinutes: e.LATCHKEY_SETUP_TOKEN_TTL_MINUTES,
     adminSession: { idleMinutes: e.LATCHKEY_ADMIN_SESSION_IDLE_MINUTES, maxHours: e.LATCHKEY_ADMIN_SESSION_MAX_HOURS },
     webDir: path.resolve(cwd, e.LATCHKEY_WEB_DIR ?? 'dist/apps'),
+    totpIssuer: e.LATCHKEY_TOTP_ISSUER,
+    smtp: e.LATCHKEY_SMTP_HOST
+      ? {
+          host: e.LATCHKEY_SMTP_HOST,
+          port: e.LATCHKEY_SMTP_PORT ?? (e.LATCHKEY_SMTP_SECURITY === 'tls' ? 465 : 587),
+          security: e.LATCHKEY_SMTP_SECURITY,
+          user: e.LATCHKEY_SMTP_USER,
+          password: e.LATCHKEY_SMTP_PASSWORD,
+          from: e.LATCHKEY_SMTP_FROM,
+        }
+      : null,
+    webauthn: {
+      rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(publicUrl).hostname,
+      rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
+      origins: (e.LATCHKEY_WEBAUTHN_ORIGINS ?? new URL(publicUrl).origin)
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    },
+    verification: {
+      lockoutThreshold: e.LATCHKEY_LOCKOUT_THRESHOLD,
+      lockoutMinutes: e.LATCHKEY_LOCKOUT_MINUTES,
+      challengeAttempts: e.LATCHKEY_CHALLENGE_ATTEMPTS,
+      ipAttemptsPer15Min: e.LATCHKEY_IP_ATTEMPTS_PER_15_MIN,
+    },
   };
 }
 

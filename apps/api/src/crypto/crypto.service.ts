@@ -53,6 +53,12 @@ export class CryptoService {
     }
   }
 
+  /** Key for deterministic lookups of short secrets (codes): derived from the signing key. */
+  get lookupKey(): Buffer {
+    return (this.lookup ??= hmacSha256(this.keys.signing.key, 'latchkey-lookup-key'));
+  }
+  private lookup: Buffer | undefined;
+
   /** HMAC-SHA256 with the signing key, base64url. `purpose` separates uses of the same key. */
   sign(purpose: string, data: string): string {
     return hmacSha256(this.keys.signing.key, `${purpose}\n${data}`).toString('base64url');

@@ -58,6 +58,8 @@ export class AdminSessionEntity {
   @TimestampColumn('revoked_at', { nullable: true }) revokedAt!: Date | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
+  /** When this session passed its second factor; null while only the password was checked. */
+  @TimestampColumn('mfa_verified_at', { nullable: true }) mfaVerifiedAt!: Date | null;
 }
 
 @Entity('admin_tokens')
@@ -140,6 +142,200 @@ export class MemberGroupEntity {
   group?: GroupEntity;
 }
 
+
+/**
+ * A second factor of a member (or of an admin: admins use the same factors). Exactly one of
+ * memberId / adminId is set.
+ */
+@Entity('factors')
+export class FactorEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_factors_member')
+  @IdColumn('member_id', { nullable: true })
+  memberId!: string | null;
+  @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'member_id' })
+  member?: MemberEntity;
+  @Index('ix_factors_admin')
+  @IdColumn('admin_id', { nullable: true })
+  adminId!: string | null;
+  @ManyToOne(() => AdminEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'admin_id' })
+  admin?: AdminEntity;
+  @Column({ type: 'varchar', length: 16 }) kind!: 'totp' | 'recovery_codes' | 'email' | 'passkey';
+  @Column({ type: 'varchar', length: 16 }) status!: 'pending' | 'active';
+  @Column({ type: 'varchar', length: 100, nullable: true }) label!: string | null;
+  /** TOTP: the AEAD envelope of the secret. Passkey: the COSE public key (base64url). */
+  @Column({ type: 'text', nullable: true }) secret!: string | null;
+  @Column({ type: 'varchar', length: 320, nullable: true }) email!: string | null;
+  @Index('ux_factors_credential_id', { unique: true })
+  @Column({ name: 'credential_id', type: 'varchar', length: 512, nullable: true })
+  credentialId!: string | null;
+  @Column({ name: 'sign_count', type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  signCount!: number | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) transports!: string | null;
+  /** TOTP: the last time step accepted; a step is accepted at most once. */
+  @Column({ name: 'last_used_step', type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  lastUsedStep!: number | null;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('confirmed_at', { nullable: true }) confirmedAt!: Date | null;
+  @TimestampColumn('last_used_at', { nullable: true }) lastUsedAt!: Date | null;
+}
+
+@Entity('recovery_codes')
+export class RecoveryCodeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_recovery_codes_factor')
+  @IdColumn('factor_id')
+  factorId!: string;
+  @ManyToOne(() => FactorEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'factor_id' })
+  factor?: FactorEntity;
+  /** Keyed HMAC of the normalised code: finds the one row to check without a slow hash per code. */
+  @Index('ux_recovery_codes_lookup', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  lookup!: string;
+  /** Salted slow hash (argon2id) of the normalised code. */
+  @Column({ name: 'code_hash', type: 'text' }) codeHash!: string;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('used_at', { nullable: true }) usedAt!: Date | null;
+}
+
+/** A pending second-factor check: one login, one step-up, one admin sign-in. Completed exactly once. */
+@Entity('challenges')
+export class ChallengeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_challenges_member')
+  @IdColumn('member_id', { nullable: true })
+  memberId!: string | null;
+  @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'member_id' })
+  member?: MemberEntity;
+  @IdColumn('admin_id', { nullable: true }) adminId!: string | null;
+  @ManyToOne(() => AdminEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'admin_id' })
+  admin?: AdminEntity;
+  @Column({ type: 'varchar', length: 24 }) purpose!: string;
+  @Column({ type: 'varchar', length: 16 }) status!: 'pending' | 'completed' | 'expired' | 'failed';
+  @Column({ type: 'integer' }) attempts!: number;
+  @Column({ name: 'max_attempts', type: 'integer' }) maxAttempts!: number;
+  /** The session (member or admin) that asked for it, for step-up challenges. */
+  @Column({ name: 'session_id', type: 'varchar', length: 36, nullable: true }) sessionId!: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('expires_at') expiresAt!: Date;
+  @TimestampColumn('completed_at', { nullable: true }) completedAt!: Date | null;
+  @Column({ name: 'completed_method', type: 'varchar', length: 24, nullable: true }) completedMethod!: string | null;
+}
+
+@Entity('email_codes')
+export class EmailCodeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_email_codes_challenge')
+  @IdColumn('challenge_id', { nullable: true })
+  challengeId!: string | null;
+  @ManyToOne(() => ChallengeEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'challenge_id' })
+  challenge?: ChallengeEntity;
+  /** For confirming a new email factor (then challenge_id is null). */
+  @Index('ix_email_codes_factor')
+  @IdColumn('factor_id', { nullable: true })
+  factorId!: string | null;
+  @ManyToOne(() => FactorEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'factor_id' })
+  factor?: FactorEntity;
+  @Column({ type: 'varchar', length: 320 }) email!: string;
+  /** HMAC-SHA256 (signing key) of the code bound to its challenge or factor. */
+  @Column({ name: 'code_hash', type: 'varchar', length: 64 }) codeHash!: string;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('expires_at') expiresAt!: Date;
+  @TimestampColumn('used_at', { nullable: true }) usedAt!: Date | null;
+  @TimestampColumn('superseded_at', { nullable: true }) supersededAt!: Date | null;
+}
+
+@Entity('webauthn_challenges')
+export class WebAuthnChallengeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @IdColumn('member_id', { nullable: true }) memberId!: string | null;
+  @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'member_id' })
+  member?: MemberEntity;
+  @IdColumn('admin_id', { nullable: true }) adminId!: string | null;
+  @ManyToOne(() => AdminEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'admin_id' })
+  admin?: AdminEntity;
+  @Column({ type: 'varchar', length: 16 }) kind!: 'registration' | 'authentication';
+  @Index('ux_webauthn_challenges_challenge', { unique: true })
+  @Column({ type: 'varchar', length: 128 })
+  challenge!: string;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('expires_at') expiresAt!: Date;
+  @TimestampColumn('used_at', { nullable: true }) usedAt!: Date | null;
+}
+
+/** Counters for attempt budgets, lockouts and rate limits, kept in the database so they hold across instances. */
+@Entity('throttles')
+export class ThrottleEntity {
+  @PrimaryColumn({ type: 'varchar', length: 200 }) key!: string;
+  @Column({ type: 'integer' }) count!: number;
+  @TimestampColumn('window_started_at') windowStartedAt!: Date;
+  @TimestampColumn('locked_until', { nullable: true }) lockedUntil!: Date | null;
+}
+
+@Entity('member_sessions')
+export class MemberSessionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_member_sessions_member')
+  @IdColumn('member_id')
+  memberId!: string;
+  @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'member_id' })
+  member?: MemberEntity;
+  @Index('ux_member_sessions_token_hash', { unique: true })
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash!: string;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('last_seen_at') lastSeenAt!: Date;
+  @TimestampColumn('expires_at') expiresAt!: Date;
+  @TimestampColumn('revoked_at', { nullable: true }) revokedAt!: Date | null;
+  /** Last verification with an existing factor in this session (factor changes need a recent one). */
+  @TimestampColumn('verified_at', { nullable: true }) verifiedAt!: Date | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
+}
+
+/** Short-lived single-use links into the member pages, minted by a media server for a member it signed in. */
+@Entity('member_links')
+export class MemberLinkEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @IdColumn('member_id') memberId!: string;
+  @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'member_id' })
+  member?: MemberEntity;
+  @Column({ type: 'varchar', length: 16 }) purpose!: string;
+  @Index('ux_member_links_token_hash', { unique: true })
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash!: string;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('expires_at') expiresAt!: Date;
+  @TimestampColumn('used_at', { nullable: true }) usedAt!: Date | null;
+}
+
+/** Security-relevant acts, append-only. (The hash chain and query API come with the audit work.) */
+@Entity('audit_events')
+export class AuditEventEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_audit_events_at')
+  @TimestampColumn('at')
+  at!: Date;
+  @Column({ type: 'varchar', length: 64 }) type!: string;
+  @Column({ type: 'varchar', length: 16 }) outcome!: string;
+  @Column({ name: 'member_id', type: 'varchar', length: 36, nullable: true }) memberId!: string | null;
+  @Column({ name: 'admin_id', type: 'varchar', length: 36, nullable: true }) adminId!: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
+  @Column({ type: 'text', nullable: true }) details!: string | null;
+}
+
 export const ENTITIES = [
   SystemSetting,
   ServerEntity,
@@ -151,4 +347,13 @@ export const ENTITIES = [
   GroupEntity,
   LibraryEntity,
   MemberGroupEntity,
+  FactorEntity,
+  RecoveryCodeEntity,
+  ChallengeEntity,
+  EmailCodeEntity,
+  WebAuthnChallengeEntity,
+  ThrottleEntity,
+  MemberSessionEntity,
+  MemberLinkEntity,
+  AuditEventEntity,
 ];

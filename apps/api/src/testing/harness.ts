@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import { Secret, TOTP } from 'otpauth';
 import { AdminAuthService } from '../admin-auth/admin-auth.service';
 import { createApp } from '../bootstrap';
 import { FakeClock } from '../common/clock';
@@ -67,17 +68,49 @@ export async function startTestApp(env: Env = {}, opts: { dataDir?: string; cloc
 
 export const OWNER = { email: 'owner@example.com', displayName: 'Olive Owner', password: 'correct horse battery staple' };
 
-/** Runs first-run setup and returns the owner's session. */
+/** The current code of an authenticator app holding `secret`, at the test clock's time. */
+export function totpCode(t: TestApp, secret: string): string {
+  return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({ timestamp: t.clock.now().getTime() });
+}
+
+/** Secrets of authenticator apps enrolled by the harness, by admin email. */
+export const ownerTotpSecrets = new WeakMap<TestApp, string>();
+
+/** Runs first-run setup, enrols an authenticator app for the owner, and returns the verified session. */
 export async function setupOwner(t: TestApp): Promise<AdminCredentials> {
   const link = await t.app.get(AdminAuthService).issueSetupLink();
   const token = new URL(link.url).hash.replace('#token=', '');
   const res = await t.request({ method: 'POST', url: '/api/v1/admin/setup', body: { token, ...OWNER } });
   if (res.statusCode !== 201) throw new Error(`setup failed: ${res.statusCode} ${res.body}`);
-  return credentialsFrom(res);
+  const pending = credentialsFrom(res);
+  const enrol = await t.request({ method: 'POST', url: '/api/v1/admin/mfa/totp', admin: pending });
+  if (enrol.statusCode !== 201) throw new Error(`totp enrol failed: ${enrol.statusCode} ${enrol.body}`);
+  const { factorId, secret } = enrol.json();
+  ownerTotpSecrets.set(t, secret);
+  const confirmed = await t.request({ method: 'POST', url: `/api/v1/admin/mfa/totp/${factorId}/confirm`, admin: pending, body: { code: totpCode(t, secret) } });
+  if (confirmed.statusCode !== 200) throw new Error(`totp confirm failed: ${confirmed.statusCode} ${confirmed.body}`);
+  return credentialsFrom(confirmed);
+}
+
+/** Signs the owner in with password and authenticator app (moving the clock to a fresh time step). */
+export async function signInOwner(t: TestApp): Promise<AdminCredentials> {
+  const res = await t.request({ method: 'POST', url: '/api/v1/admin/session', body: { email: OWNER.email, password: OWNER.password } });
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+  const pending = credentialsFrom(res);
+  const challenge = await t.request({ method: 'POST', url: '/api/v1/admin/mfa/challenge', admin: pending });
+  t.clock.advance(30_000);
+  const verified = await t.request({
+    method: 'POST',
+    url: `/api/v1/admin/mfa/challenge/${challenge.json().id}/verify`,
+    admin: pending,
+    body: { method: 'totp', code: totpCode(t, ownerTotpSecrets.get(t) ?? '') },
+  });
+  if (verified.statusCode !== 200) throw new Error(`second factor failed: ${verified.statusCode} ${verified.body}`);
+  return credentialsFrom(verified);
 }
 
 export function credentialsFrom(res: LightMyRequestResponse): AdminCredentials {
-  const cookie = res.cookies.find((c) => c.name.endsWith('latchkey_admin'));
+  const cookie = res.cookies.find((c) => c.name.endsWith('latchkey_admin') || c.name.endsWith('latchkey_member'));
   if (!cookie) throw new Error('no session cookie');
   return { cookie: `${cookie.name}=${cookie.value}`, csrfToken: res.json().csrfToken };
 }
@@ -87,4 +120,15 @@ export async function registerServer(t: TestApp, admin: AdminCredentials, name =
   const res = await t.request({ method: 'POST', url: '/api/v1/servers', admin, body: { name, kind: 'jellyfin', baseUrl: 'http://jellyfin.lan:8096' } });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return { id: res.json().server.id, apiKey: res.json().apiKey };
+}
+
+/** Pushes a one-member directory (if needed), mints a link for that member and starts their pages session. */
+export async function memberSession(t: TestApp, serverKey: string, externalId = 'm-1', email: string | null = 'member@example.com'): Promise<AdminCredentials> {
+  await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: serverKey, body: { members: [{ externalId, username: `user-${externalId}`, displayName: 'Mia Member', email }] } });
+  const link = await t.request({ method: 'POST', url: `/api/v1/directory/members/${externalId}/links`, bearer: serverKey, body: { purpose: 'enrol' } });
+  if (link.statusCode !== 201) throw new Error(`link failed: ${link.statusCode} ${link.body}`);
+  const token = new URL(link.json().url).hash.slice('#link='.length);
+  const res = await t.request({ method: 'POST', url: '/api/v1/portal/session', body: { link: token } });
+  if (res.statusCode !== 201) throw new Error(`member session failed: ${res.statusCode} ${res.body}`);
+  return credentialsFrom(res);
 }

@@ -1,4 +1,5 @@
 import { Initial1764000000000 } from './1764000000000-initial';
+import { Factors1764100000000 } from './1764100000000-factors';
 
 /** Every migration, oldest first. A new migration is added here and never edited after it lands. */
-export const MIGRATIONS = [Initial1764000000000];
+export const MIGRATIONS = [Initial1764000000000, Factors1764100000000];

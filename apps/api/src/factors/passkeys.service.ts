@@ -1,0 +1,176 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { AuditService } from '../audit/audit.service';
+import { AppException } from '../common/app-exception';
+import { Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Db } from '../database/db';
+import { FactorEntity, WebAuthnChallengeEntity } from '../database/entities';
+import { FactorsRepository } from './factors.repository';
+import { FactorsService } from './factors.service';
+import { auditIds, Subject, subjectColumns } from './subject';
+
+const CHALLENGE_TTL_MS = 5 * 60_000;
+
+/**
+ * Passkeys (WebAuthn): the only phishing-resistant factor. RP ID and origins come from config; every
+ * WebAuthn challenge is stored server-side and consumed once; a credential only answers for the member it
+ * belongs to; the signature counter is persisted and a regression refused.
+ */
+@Injectable()
+export class PasskeysService {
+  private readonly logger = new Logger('Passkeys');
+
+  constructor(
+    private readonly db: Db,
+    private readonly repo: FactorsRepository,
+    private readonly factors: FactorsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async registrationOptions(subject: Subject, userName: string, displayName: string): Promise<Record<string, unknown>> {
+    const existing = (await this.repo.list(subject)).filter((f) => f.kind === 'passkey' && f.credentialId);
+    const options = await generateRegistrationOptions({
+      rpName: this.config.webauthn.rpName,
+      rpID: this.config.webauthn.rpId,
+      userName,
+      userDisplayName: displayName,
+      userID: new TextEncoder().encode(`${subject.kind}:${subject.id}`),
+      attestationType: 'none',
+      excludeCredentials: existing.map((f) => ({ id: f.credentialId as string, transports: splitTransports(f.transports) })),
+      authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      timeout: CHALLENGE_TTL_MS,
+    });
+    await this.storeChallenge(subject, 'registration', options.challenge);
+    return options as unknown as Record<string, unknown>;
+  }
+
+  async register(subject: Subject, label: string | undefined, response: Record<string, unknown>, ip: string): Promise<string> {
+    let verification;
+    try {
+      verification = await verifyRegistrationResponse({
+        response: response as unknown as RegistrationResponseJSON,
+        expectedChallenge: (c) => this.consumeChallenge(subject, 'registration', c),
+        expectedOrigin: this.config.webauthn.origins,
+        expectedRPID: this.config.webauthn.rpId,
+        requireUserVerification: true,
+      });
+    } catch (e) {
+      await this.audit.record({ type: 'passkey.register', outcome: 'failure', ...auditIds(subject), ip, details: { reason: reason(e) } });
+      throw new AppException(400, 'verification_failed', 'The passkey could not be registered. Try again.');
+    }
+    if (!verification.verified) throw new AppException(400, 'verification_failed', 'The passkey could not be registered. Try again.');
+    const { credential } = verification.registrationInfo;
+    const now = this.clock.now();
+    const factorId = newId();
+    const row: FactorEntity = Object.assign(this.factors.newFactorRow(subject, factorId, 'passkey', label ?? 'Passkey', now), {
+      ...subjectColumns(subject),
+      secret: Buffer.from(credential.publicKey).toString('base64url'),
+      credentialId: credential.id,
+      signCount: credential.counter,
+      transports: (credential.transports ?? []).join(','),
+    });
+    await this.db.write(async (m) => {
+      const taken = await m.findOneBy(FactorEntity, { credentialId: credential.id });
+      if (taken) throw new AppException(409, 'conflict', 'This passkey is already registered.');
+      await this.repo.insert(m, row);
+      await this.audit.record({ type: 'factor.added', outcome: 'success', ...auditIds(subject), ip, details: { kind: 'passkey', factorId } }, m);
+    });
+    await this.factors.notify(subject, 'factor_added', 'A passkey');
+    return factorId;
+  }
+
+  async authenticationOptions(subject: Subject): Promise<Record<string, unknown>> {
+    const mine = (await this.repo.list(subject)).filter((f) => f.kind === 'passkey' && f.status === 'active' && f.credentialId);
+    if (mine.length === 0) throw new AppException(400, 'factor_unavailable', 'No passkey is registered.');
+    const options = await generateAuthenticationOptions({
+      rpID: this.config.webauthn.rpId,
+      allowCredentials: mine.map((f) => ({ id: f.credentialId as string, transports: splitTransports(f.transports) })),
+      userVerification: 'required',
+      timeout: CHALLENGE_TTL_MS,
+    });
+    await this.storeChallenge(subject, 'authentication', options.challenge);
+    return options as unknown as Record<string, unknown>;
+  }
+
+  /** Checks an assertion for this subject; false (and audited) for anything wrong. */
+  async verifyAssertion(subject: Subject, assertion: Record<string, unknown>, ip: string): Promise<boolean> {
+    const credentialId = typeof assertion['id'] === 'string' ? assertion['id'] : '';
+    const factor = credentialId ? await this.db.manager.findOneBy(FactorEntity, { credentialId }) : null;
+    const owned = factor && factor.status === 'active' && (subject.kind === 'member' ? factor.memberId === subject.id : factor.adminId === subject.id);
+    if (!factor || !owned) {
+      await this.audit.record({ type: 'passkey.verify', outcome: 'denied', ...auditIds(subject), ip, details: { reason: factor ? 'credential of another account' : 'unknown credential' } });
+      return false;
+    }
+    try {
+      const result = await verifyAuthenticationResponse({
+        response: assertion as unknown as AuthenticationResponseJSON,
+        expectedChallenge: (c) => this.consumeChallenge(subject, 'authentication', c),
+        expectedOrigin: this.config.webauthn.origins,
+        expectedRPID: this.config.webauthn.rpId,
+        credential: { id: credentialId, publicKey: Buffer.from(factor.secret ?? '', 'base64url'), counter: factor.signCount ?? 0, transports: splitTransports(factor.transports) as never },
+        requireUserVerification: true,
+      });
+      if (!result.verified) return false;
+      const next = result.authenticationInfo.newCounter;
+      // Persist the counter; a parallel use that already moved it past `next` wins.
+      const moved = await this.db.write(async (m) => {
+        const res = await m
+          .createQueryBuilder()
+          .update(FactorEntity)
+          .set({ signCount: next, lastUsedAt: this.clock.now() })
+          .where('id = :id', { id: factor.id })
+          .andWhere('(sign_count < :next OR (sign_count = 0 AND :next = 0))', { next })
+          .execute();
+        return res.affected === 1;
+      });
+      if (!moved) await this.audit.record({ type: 'passkey.counter_regression', outcome: 'denied', ...auditIds(subject), ip, details: { factorId: factor.id } });
+      return moved;
+    } catch (e) {
+      const why = reason(e);
+      await this.audit.record({ type: /counter/i.test(why) ? 'passkey.counter_regression' : 'passkey.verify', outcome: 'denied', ...auditIds(subject), ip, details: { factorId: factor.id, reason: why } });
+      return false;
+    }
+  }
+
+  private async storeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string): Promise<void> {
+    const now = this.clock.now();
+    const row = Object.assign(new WebAuthnChallengeEntity(), { id: newId(), ...subjectColumns(subject), kind, challenge, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS), usedAt: null });
+    await this.db.write((m) => m.insert(WebAuthnChallengeEntity, row));
+  }
+
+  /** True for exactly one caller: the challenge was issued to this subject, is unexpired and unused. */
+  private async consumeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string): Promise<boolean> {
+    const now = this.clock.now();
+    return this.db.write(async (m) => {
+      const qb = m
+        .createQueryBuilder()
+        .update(WebAuthnChallengeEntity)
+        .set({ usedAt: now })
+        .where('challenge = :challenge', { challenge })
+        .andWhere('kind = :kind', { kind })
+        .andWhere('used_at IS NULL')
+        .andWhere('expires_at > :now', { now: now.getTime() })
+        .andWhere(subject.kind === 'member' ? 'member_id = :sid' : 'admin_id = :sid', { sid: subject.id });
+      return (await qb.execute()).affected === 1;
+    });
+  }
+}
+
+function splitTransports(t: string | null): string[] | undefined {
+  return t ? t.split(',').filter(Boolean) : undefined;
+}
+
+function reason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 200);
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { Challenge, EmailCodeSent, Factor, MemberSelf, PendingFactor, RecoveryCodes, RecoveryCodesStatus, TotpEnrolment, VerifyRequest } from '@latchkey/contracts';
+import { AppException } from '../common/app-exception';
+import type { MemberPrincipal } from '../common/principal';
+import { Db } from '../database/db';
+import { ChallengeEntity, MemberEntity } from '../database/entities';
+import { FactorsService } from '../factors/factors.service';
+import { PasskeysService } from '../factors/passkeys.service';
+import { Subject } from '../factors/subject';
+import { VerificationService } from '../verification/verification.service';
+import { MemberSessionsService } from './member-sessions.service';
+
+/**
+ * What a member can do on their own pages. Adding the first factor needs only the session from the
+ * server's link; every later change needs a recent verification with a factor they already have.
+ */
+@Injectable()
+export class PortalService {
+  constructor(
+    private readonly db: Db,
+    private readonly factors: FactorsService,
+    private readonly passkeys: PasskeysService,
+    private readonly verification: VerificationService,
+    private readonly sessions: MemberSessionsService,
+  ) {}
+
+  async self(me: MemberPrincipal): Promise<MemberSelf> {
+    const member = await this.member(me);
+    return {
+      member: { id: member.id, username: member.username, displayName: member.displayName, email: member.email },
+      server: { name: await this.sessions.serverName(member.serverId) },
+      factors: await this.factors.list(subject(me)),
+      recentlyVerified: me.recentlyVerified,
+      csrfToken: this.sessions.csrfTokenFor(me.sessionId),
+    };
+  }
+
+  listFactors(me: MemberPrincipal): Promise<Factor[]> {
+    return this.factors.list(subject(me));
+  }
+
+  async startTotp(me: MemberPrincipal): Promise<TotpEnrolment> {
+    await this.mayChange(me);
+    const member = await this.member(me);
+    return this.factors.startTotp(subject(me), member.username);
+  }
+
+  async confirmTotp(me: MemberPrincipal, factorId: string, code: string, ip: string): Promise<void> {
+    await this.mayChange(me);
+    await this.factors.confirmTotp(subject(me), factorId, code, ip);
+  }
+
+  async startEmail(me: MemberPrincipal, email: string | undefined, ip: string): Promise<PendingFactor> {
+    await this.mayChange(me);
+    const address = email ?? (await this.member(me)).email;
+    if (!address) throw AppException.validation([{ path: 'email', message: 'your media server has no e-mail address for you: type one' }]);
+    return this.factors.startEmail(subject(me), address, ip);
+  }
+
+  async confirmEmail(me: MemberPrincipal, factorId: string, code: string, ip: string): Promise<void> {
+    await this.mayChange(me);
+    await this.factors.confirmEmail(subject(me), factorId, code, ip);
+  }
+
+  async passkeyOptions(me: MemberPrincipal): Promise<Record<string, unknown>> {
+    await this.mayChange(me);
+    const member = await this.member(me);
+    return this.passkeys.registrationOptions(subject(me), member.username, member.displayName ?? member.username);
+  }
+
+  async registerPasskey(me: MemberPrincipal, label: string | undefined, response: Record<string, unknown>, ip: string): Promise<void> {
+    await this.mayChange(me);
+    await this.passkeys.register(subject(me), label, response, ip);
+  }
+
+  recoveryStatus(me: MemberPrincipal): Promise<RecoveryCodesStatus> {
+    return this.factors.recoveryStatus(subject(me));
+  }
+
+  async regenerateRecoveryCodes(me: MemberPrincipal, ip: string): Promise<RecoveryCodes> {
+    await this.mayChange(me);
+    return this.factors.regenerateRecoveryCodes(subject(me), ip);
+  }
+
+  async remove(me: MemberPrincipal, factorId: string, ip: string): Promise<void> {
+    await this.mayChange(me);
+    await this.factors.remove(subject(me), factorId, ip);
+  }
+
+  stepUp(me: MemberPrincipal, ip: string): Promise<Challenge> {
+    return this.verification.create(subject(me), 'step_up', { sessionId: me.sessionId, ip });
+  }
+
+  async challenge(me: MemberPrincipal, challengeId: string): Promise<Challenge> {
+    return this.verification.describe(await this.verification.get(subject(me), challengeId), subject(me));
+  }
+
+  sendEmailCode(me: MemberPrincipal, challengeId: string, ip: string): Promise<EmailCodeSent> {
+    return this.verification.sendEmailCode(subject(me), challengeId, ip);
+  }
+
+  passkeyAssertionOptions(me: MemberPrincipal, challengeId: string): Promise<Record<string, unknown>> {
+    return this.verification.passkeyOptions(subject(me), challengeId);
+  }
+
+  verify(me: MemberPrincipal, challengeId: string, body: VerifyRequest, ip: string): Promise<ChallengeEntity> {
+    return this.verification.verify(subject(me), challengeId, body, ip);
+  }
+
+  /** Changing factors: free while the member has none; afterwards only right after a verification. */
+  private async mayChange(me: MemberPrincipal): Promise<void> {
+    if (me.recentlyVerified) return;
+    if (await this.factors.hasAnyActive(subject(me))) throw new AppException(403, 'verification_required');
+  }
+
+  private async member(me: MemberPrincipal): Promise<MemberEntity> {
+    const member = await this.db.manager.findOneBy(MemberEntity, { id: me.memberId });
+    if (!member) throw AppException.unauthenticated();
+    return member;
+  }
+}
+
+function subject(me: MemberPrincipal): Subject {
+  return { kind: 'member', id: me.memberId };
+}
