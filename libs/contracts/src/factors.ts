@@ -98,7 +98,13 @@ export const VerifyRequest = z
   .meta({ id: 'VerifyRequest' });
 export type VerifyRequest = z.infer<typeof VerifyRequest>;
 
-export const VerifyResult = z.object({ status: z.literal('completed'), challengeId: Id }).meta({ id: 'VerifyResult' });
+export const VerifyResult = z
+  .object({
+    status: z.literal('completed'),
+    challengeId: Id,
+    csrfToken: z.string().optional().meta({ description: 'When the verification renewed your session (new cookie), its new CSRF token.' }),
+  })
+  .meta({ id: 'VerifyResult' });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 
 export const EmailCodeSent = z.object({ sentTo: z.string(), expiresAt: Timestamp }).meta({ id: 'EmailCodeSent' });

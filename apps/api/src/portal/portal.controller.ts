@@ -192,7 +192,10 @@ export class PortalController {
   @Endpoint({ summary: 'Answer a challenge with a code, a recovery code or a passkey', params: ChallengeIdParams, body: VerifyRequest, response: VerifyResult, errors: ['verification_failed', 'challenge_not_found'] })
   async verify(@CurrentMember() me: MemberPrincipal, @Param() p: ChallengeIdParams, @Body() body: VerifyRequest, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<VerifyResult> {
     const done = await this.portal.verify(me, p.challengeId, body, req.ip);
-    if (done.purpose === 'step_up' && done.sessionId === me.sessionId) await this.elevated(me, reply);
+    if (done.purpose === 'step_up' && done.sessionId === me.sessionId) {
+      const renewed = await this.elevated(me, reply);
+      return { status: 'completed', challengeId: done.id, csrfToken: renewed.csrfToken };
+    }
     return { status: 'completed', challengeId: done.id };
   }
 
