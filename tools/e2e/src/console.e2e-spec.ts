@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { Secret, TOTP } from 'otpauth';
 import { launchChromium, shot } from './browser';
 import { RunningService, startService } from './service';
 
@@ -45,6 +46,16 @@ describe('admin console and member pages in Chromium', () => {
     await page.getByLabel('Confirm password').fill('correct horse battery staple');
     await page.screenshot({ path: shot('admin-setup'), fullPage: true });
     await page.locator('form button[type=submit]').click();
+
+    // Every admin needs a second factor before the console opens.
+    await page.getByRole('heading', { name: 'Protect your account' }).waitFor();
+    await page.screenshot({ path: shot('admin-mfa-choice'), fullPage: true });
+    await page.getByRole('button', { name: /Use an authenticator app/ }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await page.screenshot({ path: shot('admin-mfa-totp'), fullPage: true });
+    await page.getByLabel('Code from the app').fill(new TOTP({ secret: Secret.fromBase32(secret) }).generate());
+    await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.screenshot({ path: shot('admin-overview'), fullPage: true });
 

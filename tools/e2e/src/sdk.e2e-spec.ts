@@ -1,4 +1,5 @@
 import { LatchkeyClient, LatchkeyError } from '@latchkey/client';
+import { registerServer, setUpOwner } from './owner';
 import { RunningService, startService } from './service';
 
 describe('a media server integrating through the SDK, against the running service', () => {
@@ -7,21 +8,7 @@ describe('a media server integrating through the SDK, against the running servic
 
   beforeAll(async () => {
     svc = await startService();
-    const token = new URL(svc.setupUrl).hash.slice('#token='.length);
-    const setup = await fetch(`${svc.base}/api/v1/admin/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, email: 'owner@example.com', displayName: 'Owner', password: 'correct horse battery staple' }),
-    });
-    expect(setup.status).toBe(201);
-    const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrfToken } = (await setup.json()) as { csrfToken: string };
-    const created = await fetch(`${svc.base}/api/v1/servers`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-      body: JSON.stringify({ name: 'Family Jellyfin', kind: 'jellyfin', baseUrl: 'http://127.0.0.1:8096' }),
-    });
-    apiKey = ((await created.json()) as { apiKey: string }).apiKey;
+    apiKey = await registerServer(svc, await setUpOwner(svc));
   });
   afterAll(() => svc?.stop());
 

@@ -13,6 +13,11 @@ export const routes: Routes = [
     loadComponent: () => import('./features/login/login-page').then((m) => m.LoginPage),
   },
   {
+    path: 'mfa',
+    title: 'Second step · Latchkey',
+    loadComponent: () => import('./features/mfa/mfa-page').then((m) => m.MfaPage),
+  },
+  {
     path: '',
     canActivate: [authGuard],
     loadComponent: () => import('./features/shell/shell').then((m) => m.Shell),

@@ -45,6 +45,7 @@ export const aSession: AdminSession = {
   },
   csrfToken: 'csrf-token-123',
   expiresAt: '2026-01-02T10:00:00.000Z',
+  mfa: 'verified',
 };
 
 export function aServer(overrides: Partial<Server> = {}): Server {

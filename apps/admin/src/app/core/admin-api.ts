@@ -4,6 +4,7 @@ import { firstValueFrom } from 'rxjs';
 import {
   API_BASE,
   type AdminSession,
+  type Challenge,
   type CompleteSetupRequest,
   type CreateServerRequest,
   type LoginRequest,
@@ -11,6 +12,8 @@ import {
   type ServerList,
   type ServerWithApiKey,
   type SetupStatus,
+  type TotpEnrolment,
+  type VerificationMethod,
 } from './api-types';
 
 export interface MemberQuery {
@@ -72,5 +75,35 @@ export class AdminApi {
     if (query.limit) params = params.set('limit', String(query.limit));
     if (query.cursor) params = params.set('cursor', query.cursor);
     return firstValueFrom(this.http.get<MemberList>(`${API_BASE}/members`, { params }));
+  }
+
+  // ---- Second factor (every admin signs in with one) ----
+
+  startTotp(): Promise<TotpEnrolment> {
+    return firstValueFrom(this.http.post<TotpEnrolment>(`${API_BASE}/admin/mfa/totp`, {}));
+  }
+
+  confirmTotp(factorId: string, code: string): Promise<AdminSession> {
+    return firstValueFrom(this.http.post<AdminSession>(`${API_BASE}/admin/mfa/totp/${encodeURIComponent(factorId)}/confirm`, { code }));
+  }
+
+  passkeyRegistrationOptions(): Promise<Record<string, unknown>> {
+    return firstValueFrom(this.http.post<Record<string, unknown>>(`${API_BASE}/admin/mfa/passkeys/options`, {}));
+  }
+
+  registerPasskey(response: Record<string, unknown>, label?: string): Promise<AdminSession> {
+    return firstValueFrom(this.http.post<AdminSession>(`${API_BASE}/admin/mfa/passkeys`, { response, ...(label ? { label } : {}) }));
+  }
+
+  startChallenge(): Promise<Challenge> {
+    return firstValueFrom(this.http.post<Challenge>(`${API_BASE}/admin/mfa/challenge`, {}));
+  }
+
+  passkeyAssertionOptions(challengeId: string): Promise<Record<string, unknown>> {
+    return firstValueFrom(this.http.post<Record<string, unknown>>(`${API_BASE}/admin/mfa/challenge/${encodeURIComponent(challengeId)}/passkey-options`, {}));
+  }
+
+  verifyChallenge(challengeId: string, body: { method: VerificationMethod; code?: string; assertion?: Record<string, unknown> }): Promise<AdminSession> {
+    return firstValueFrom(this.http.post<AdminSession>(`${API_BASE}/admin/mfa/challenge/${encodeURIComponent(challengeId)}/verify`, body));
   }
 }

@@ -8,6 +8,7 @@ import type { ErrorCode, ServerKind } from '@latchkey/contracts';
 export type {
   Admin,
   AdminSession,
+  Challenge,
   CompleteSetupRequest,
   CreateServerRequest,
   ErrorBody,
@@ -21,6 +22,8 @@ export type {
   ServerList,
   ServerWithApiKey,
   SetupStatus,
+  TotpEnrolment,
+  VerificationMethod,
 } from '@latchkey/contracts';
 
 export const API_BASE = '/api/v1';
