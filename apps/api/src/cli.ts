@@ -15,6 +15,7 @@ const USAGE = `Usage: npm run latchkey -- <command>
   servers add --name N --kind K --url U  Register a media server (K: ${ServerKinds.join('|')}); prints its API key once
   servers rotate-key <server-id>         Replace a server's API key; prints the new key once
   servers revoke-key <server-id>         Revoke a server's API key
+  admins reset-mfa <email>               Remove an admin's second factors (lost phone); they enrol again at next sign-in
 
 Uses the same configuration (LATCHKEY_DATA_DIR, DATABASE_URL, …) as the service.`;
 
@@ -45,6 +46,11 @@ async function run(argv: string[]): Promise<number> {
       const link = await auth.issueSetupLink();
       process.stdout.write(`Create the owner account here (single use, valid until ${link.expiresAt.toISOString()}):\n\n  ${link.url}\n\n`);
       return 0;
+    }
+    if (cmd === 'admins' && sub === 'reset-mfa' && rest[0]) {
+      const ok = await app.get(AdminAuthService).resetMfa(rest[0]);
+      process.stdout.write(ok ? `Second factors of ${rest[0]} removed and their sessions ended. They will set up a new one at their next sign-in.\n` : `No admin with the e-mail address ${rest[0]}.\n`);
+      return ok ? 0 : 1;
     }
     if (cmd === 'servers') {
       const servers = app.get(ServersService);

@@ -17,7 +17,8 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CryptoService } from '../crypto/crypto.service';
 import { randomToken, safeEqual, sha256Hex } from '../crypto/primitives';
 import { Db } from '../database/db';
-import { AdminEntity, AdminSessionEntity, AdminTokenEntity, SetupTokenEntity } from '../database/entities';
+import { IsNull } from 'typeorm';
+import { AdminEntity, AdminSessionEntity, AdminTokenEntity, AuditEventEntity, FactorEntity, SetupTokenEntity } from '../database/entities';
 import { AdminAuthRepository } from './admin-auth.repository';
 import { hashPassword, verifyPassword } from './passwords';
 
@@ -159,6 +160,22 @@ export class AdminAuthService {
     const admin = await this.repo.findAdmin(principal.adminId);
     if (!admin) throw AppException.unauthenticated();
     return { admin };
+  }
+
+  /**
+   * The way back for an admin who lost every second factor: run on the Latchkey machine (CLI). Removes
+   * their factors and ends their sessions; the next sign-in asks them to enrol again.
+   */
+  async resetMfa(email: string): Promise<boolean> {
+    const admin = await this.repo.findAdminByEmail(normaliseEmail(email));
+    if (!admin) return false;
+    const now = this.clock.now();
+    await this.db.write(async (m) => {
+      await m.delete(FactorEntity, { adminId: admin.id });
+      await m.update(AdminSessionEntity, { adminId: admin.id, revokedAt: IsNull() }, { revokedAt: now });
+      await m.insert(AuditEventEntity, Object.assign(new AuditEventEntity(), { id: newId(), at: now, type: 'admin.mfa_reset', outcome: 'success', memberId: null, adminId: admin.id, ip: null, details: JSON.stringify({ via: 'cli' }) }));
+    });
+    return true;
   }
 
   async logout(sessionId: string): Promise<void> {

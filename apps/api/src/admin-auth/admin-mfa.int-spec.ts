@@ -66,3 +66,19 @@ describe('admin second factor', () => {
     expect(res.statusCode).toBe(409);
   });
 });
+
+describe('admin who lost every factor', () => {
+  it('is reset from the Latchkey machine: factors removed, sessions ended, enrolment asked again', async () => {
+    const t = await startTestApp();
+    try {
+      const admin = await setupOwner(t);
+      expect(await t.app.get(AdminAuthService).resetMfa('OWNER@example.com')).toBe(true);
+      expect((await t.request({ method: 'GET', url: '/api/v1/servers', admin })).statusCode).toBe(401);
+      const again = await t.request({ method: 'POST', url: '/api/v1/admin/session', body: { email: OWNER.email, password: OWNER.password } });
+      expect(again.json().mfa).toBe('enrol_required');
+      expect(await t.app.get(AdminAuthService).resetMfa('nobody@example.com')).toBe(false);
+    } finally {
+      await t.close();
+    }
+  });
+});
