@@ -21,7 +21,9 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 export function registerSecurityHeaders(fastify: FastifyInstance, opts: { hsts: boolean }): void {
   fastify.addHook('onSend', async (req, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
-    reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
+    // A 304 has no content type, and browsers merge its headers into the cached page: giving it the
+    // API's CSP would blank a revisited page. The cached response keeps the CSP it came with.
+    if (reply.statusCode !== 304) reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
