@@ -288,6 +288,15 @@ describe('passkeys in Chromium with a virtual authenticator, against the running
     await stepUp(alice);
   });
 
+  it('an assertion obtained for one verification challenge cannot answer another', async () => {
+    // Two step-ups open at once: the passkey answer fetched for the first must not complete the second.
+    const first = await challenge(alice);
+    const second = await challenge(alice);
+    const forFirst = await alice.get(first.options);
+    await expect(verify(alice, second.id, forFirst)).resolves.toMatchObject(refused);
+    await stepUp(alice);
+  });
+
   it('duplicate credential ids are refused', async () => {
     // Alice, freshly verified, replays her first registration against new options.
     await stepUp(alice);

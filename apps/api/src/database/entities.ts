@@ -264,6 +264,11 @@ export class WebAuthnChallengeEntity {
   @ManyToOne(() => AdminEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'admin_id' })
   admin?: AdminEntity;
+  /** For an assertion: the verification challenge it may answer, and no other. */
+  @IdColumn('challenge_id', { nullable: true }) challengeId!: string | null;
+  @ManyToOne(() => ChallengeEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'challenge_id' })
+  verification?: ChallengeEntity;
   @Column({ type: 'varchar', length: 16 }) kind!: 'registration' | 'authentication';
   @Index('ux_webauthn_challenges_challenge', { unique: true })
   @Column({ type: 'varchar', length: 128 })

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -27,8 +27,6 @@ const CHALLENGE_TTL_MS = 5 * 60_000;
  */
 @Injectable()
 export class PasskeysService {
-  private readonly logger = new Logger('Passkeys');
-
   constructor(
     private readonly db: Db,
     private readonly repo: FactorsRepository,
@@ -90,7 +88,8 @@ export class PasskeysService {
     return factorId;
   }
 
-  async authenticationOptions(subject: Subject): Promise<Record<string, unknown>> {
+  /** Options for answering one verification challenge; the WebAuthn challenge is bound to it. */
+  async authenticationOptions(subject: Subject, challengeId: string): Promise<Record<string, unknown>> {
     const mine = (await this.repo.list(subject)).filter((f) => f.kind === 'passkey' && f.status === 'active' && f.credentialId);
     if (mine.length === 0) throw new AppException(400, 'factor_unavailable', 'No passkey is registered.');
     const options = await generateAuthenticationOptions({
@@ -99,12 +98,12 @@ export class PasskeysService {
       userVerification: 'required',
       timeout: CHALLENGE_TTL_MS,
     });
-    await this.storeChallenge(subject, 'authentication', options.challenge);
+    await this.storeChallenge(subject, 'authentication', options.challenge, challengeId);
     return options as unknown as Record<string, unknown>;
   }
 
-  /** Checks an assertion for this subject; false (and audited) for anything wrong. */
-  async verifyAssertion(subject: Subject, assertion: Record<string, unknown>, ip: string): Promise<boolean> {
+  /** Checks an assertion for this subject and verification challenge; false (and audited) for anything wrong. */
+  async verifyAssertion(subject: Subject, challengeId: string, assertion: Record<string, unknown>, ip: string): Promise<boolean> {
     const credentialId = typeof assertion['id'] === 'string' ? assertion['id'] : '';
     const factor = credentialId ? await this.db.manager.findOneBy(FactorEntity, { credentialId }) : null;
     const owned = factor && factor.status === 'active' && (subject.kind === 'member' ? factor.memberId === subject.id : factor.adminId === subject.id);
@@ -115,7 +114,7 @@ export class PasskeysService {
     try {
       const result = await verifyAuthenticationResponse({
         response: assertion as unknown as AuthenticationResponseJSON,
-        expectedChallenge: (c) => this.consumeChallenge(subject, 'authentication', c),
+        expectedChallenge: (c) => this.consumeChallenge(subject, 'authentication', c, challengeId),
         expectedOrigin: this.config.webauthn.origins,
         expectedRPID: this.config.webauthn.rpId,
         credential: { id: credentialId, publicKey: Buffer.from(factor.secret ?? '', 'base64url'), counter: factor.signCount ?? 0, transports: splitTransports(factor.transports) as never },
@@ -143,14 +142,14 @@ export class PasskeysService {
     }
   }
 
-  private async storeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string): Promise<void> {
+  private async storeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string, challengeId: string | null = null): Promise<void> {
     const now = this.clock.now();
-    const row = Object.assign(new WebAuthnChallengeEntity(), { id: newId(), ...subjectColumns(subject), kind, challenge, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS), usedAt: null });
+    const row = Object.assign(new WebAuthnChallengeEntity(), { id: newId(), ...subjectColumns(subject), challengeId, kind, challenge, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS), usedAt: null });
     await this.db.write((m) => m.insert(WebAuthnChallengeEntity, row));
   }
 
   /** True for exactly one caller: the challenge was issued to this subject, is unexpired and unused. */
-  private async consumeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string): Promise<boolean> {
+  private async consumeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string, challengeId: string | null = null): Promise<boolean> {
     const now = this.clock.now();
     return this.db.write(async (m) => {
       const qb = m
@@ -162,6 +161,8 @@ export class PasskeysService {
         .andWhere('used_at IS NULL')
         .andWhere('expires_at > :now', { now: now.getTime() })
         .andWhere(subject.kind === 'member' ? 'member_id = :sid' : 'admin_id = :sid', { sid: subject.id });
+      if (challengeId) qb.andWhere('challenge_id = :cid', { cid: challengeId });
+      else qb.andWhere('challenge_id IS NULL');
       return (await qb.execute()).affected === 1;
     });
   }

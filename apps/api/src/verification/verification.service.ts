@@ -99,8 +99,9 @@ export class VerificationService {
   }
 
   async passkeyOptions(subject: Subject, challengeId: string): Promise<Record<string, unknown>> {
-    await this.get(subject, challengeId);
-    return this.passkeys.authenticationOptions(subject);
+    const c = await this.get(subject, challengeId);
+    if (c.status !== 'pending' || c.expiresAt <= this.clock.now()) throw AppException.notFound('challenge_not_found');
+    return this.passkeys.authenticationOptions(subject, c.id);
   }
 
   /** Answers a challenge. Resolves once, for exactly one caller; every failure looks the same. */
@@ -145,7 +146,7 @@ export class VerificationService {
       case 'email':
         return this.factors.checkEmailCode(null, { challengeId: c.id }, req.code ?? '');
       case 'passkey':
-        return this.passkeys.verifyAssertion(subject, req.assertion ?? {}, ip);
+        return this.passkeys.verifyAssertion(subject, c.id, req.assertion ?? {}, ip);
     }
   }
 }

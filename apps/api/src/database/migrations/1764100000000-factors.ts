@@ -82,9 +82,9 @@ export class Factors1764100000000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'webauthn_challenges',
-        columns: [id(), ref('member_id', true), ref('admin_id', true), str('kind', 16), str('challenge', 128), ms('created_at'), ms('expires_at'), ms('used_at', true)],
+        columns: [id(), ref('member_id', true), ref('admin_id', true), ref('challenge_id', true), str('kind', 16), str('challenge', 128), ms('created_at'), ms('expires_at'), ms('used_at', true)],
         indices: [unique('ux_webauthn_challenges_challenge', 'challenge')],
-        foreignKeys: [cascade('member_id', 'members'), cascade('admin_id', 'admins')],
+        foreignKeys: [cascade('member_id', 'members'), cascade('admin_id', 'admins'), cascade('challenge_id', 'challenges')],
       }),
     );
     await q.createTable(
