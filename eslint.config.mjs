@@ -1,7 +1,8 @@
 import nx from '@nx/eslint-plugin';
 
 // Lint for every project. The module-boundary rule keeps the layers honest:
-// apps may use shared libraries; contracts depend on nothing; the policy engine only on contracts.
+// apps may use shared libraries; contracts depend on nothing; the policy engine only on contracts; the
+// Angular UI library only on contracts.
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.angular', 'tmp/**', 'data/**', 'coverage/**', 'bench-results/**'] },
   ...nx.configs['flat/base'],
@@ -18,9 +19,10 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
             { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:contracts'] },
+            { sourceTag: 'type:ui', onlyDependOnLibsWithTags: ['type:ui', 'type:contracts'] },
             { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'scope:portal', onlyDependOnLibsWithTags: ['type:contracts'] },
+            { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['type:contracts', 'type:ui'] },
+            { sourceTag: 'scope:portal', onlyDependOnLibsWithTags: ['type:contracts', 'type:ui'] },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'] },
           ],
         },

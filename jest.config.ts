@@ -10,6 +10,7 @@ const config: Config = {
     '<rootDir>/libs/contracts',
     '<rootDir>/libs/policy-engine',
     '<rootDir>/libs/client',
+    '<rootDir>/libs/ui',
     '<rootDir>/tools/e2e',
   ],
 };

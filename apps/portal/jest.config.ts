@@ -8,7 +8,8 @@ const config: Config = {
   setupFilesAfterEnv: ['<rootDir>/src/test-setup.ts'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   moduleNameMapper: {
-    '^@latchkey/contracts$': '<rootDir>/../../libs/contracts/src/index.ts',
+    // Each @latchkey/<name> library from its source, as tsconfig.base.json maps it.
+    '^@latchkey/(.+)$': '<rootDir>/../../libs/$1/src/index.ts',
   },
   cacheDirectory: '<rootDir>/../../tmp/jest/portal',
 };

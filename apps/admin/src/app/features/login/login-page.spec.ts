@@ -1,5 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
 import { Component } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
@@ -53,12 +53,16 @@ describe('LoginPage', () => {
     return harness.routeNativeElement as HTMLElement;
   }
 
-  it('signs in and returns to the page the guard interrupted', async () => {
-    const root = await open('/login?next=%2Fservers');
+  /** Signs in as the owner with this password; gives the request the page sent. */
+  function signIn(root: HTMLElement, password: string): TestRequest {
     typeInto(root, '#login-email', 'owner@example.com');
-    typeInto(root, '#login-password', 'correct horse battery');
+    typeInto(root, '#login-password', password);
     submit(root);
-    const req = http.expectOne({ method: 'POST', url: '/api/v1/admin/session' });
+    return http.expectOne({ method: 'POST', url: '/api/v1/admin/session' });
+  }
+
+  it('signs in and returns to the page the guard interrupted', async () => {
+    const req = signIn(await open('/login?next=%2Fservers'), 'correct horse battery');
     expect(req.request.body).toEqual({ email: 'owner@example.com', password: 'correct horse battery' });
     req.flush(aSession);
     await settle(harness.fixture);
@@ -68,15 +72,10 @@ describe('LoginPage', () => {
 
   it('shows the API message for wrong credentials and stays on the page', async () => {
     const root = await open('/login');
-    typeInto(root, '#login-email', 'owner@example.com');
-    typeInto(root, '#login-password', 'wrong');
-    submit(root);
-    http
-      .expectOne({ method: 'POST', url: '/api/v1/admin/session' })
-      .flush(
-        { error: { code: 'invalid_credentials', message: 'The email address or password is not correct.' } },
-        { status: 401, statusText: 'Unauthorized' },
-      );
+    signIn(root, 'wrong').flush(
+      { error: { code: 'invalid_credentials', message: 'The email address or password is not correct.' } },
+      { status: 401, statusText: 'Unauthorized' },
+    );
     await settle(harness.fixture);
     expect(root.querySelector('[role="alert"]')?.textContent).toContain(
       'The email address or password is not correct.',

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
+import { FieldControl, FormField, fieldMessage, type FieldMessages } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SessionStore } from '../../core/session-store';
@@ -10,9 +11,14 @@ export function safeNextUrl(next: string | null | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
+const MESSAGES = {
+  email: { required: 'Enter your email address.', email: 'Enter a valid email address.' },
+  password: { required: 'Enter your password.' },
+} satisfies Record<string, FieldMessages>;
+
 @Component({
   selector: 'app-login-page',
-  imports: [ReactiveFormsModule],
+  imports: [ReactiveFormsModule, FormField, FieldControl],
   templateUrl: './login-page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -42,13 +48,8 @@ export class LoginPage implements OnInit {
     );
   }
 
-  protected fieldError(name: 'email' | 'password'): string | null {
-    const control = this.form.controls[name];
-    if (this.submitted() || control.touched) {
-      if (control.hasError('required')) return name === 'email' ? 'Enter your email address.' : 'Enter your password.';
-      if (control.hasError('email')) return 'Enter a valid email address.';
-    }
-    return this.problem()?.fields[name] ?? null;
+  protected fieldError(name: keyof typeof MESSAGES): string | null {
+    return fieldMessage(this.form.controls[name], this.submitted(), MESSAGES[name], this.problem()?.fields[name]);
   }
 
   protected async submit(): Promise<void> {

@@ -1,6 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
+import { FieldControl, FormField } from '@latchkey/ui';
 import { AdminApi, MemberQuery } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import type { Member, Server } from '../../core/api-types';
@@ -9,7 +10,7 @@ export const MEMBERS_PAGE_SIZE = 50;
 
 @Component({
   selector: 'app-members-page',
-  imports: [FormsModule, DatePipe],
+  imports: [FormsModule, DatePipe, FormField, FieldControl],
   templateUrl: './members-page.html',
   styleUrl: './members-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

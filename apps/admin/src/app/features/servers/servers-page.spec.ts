@@ -36,6 +36,18 @@ describe('ServersPage', () => {
     await settle(fixture);
   }
 
+  /** Opens the form on an empty list, fills it in and submits it. */
+  async function addServer(fields: { name: string; kind?: string; baseUrl: string }): Promise<void> {
+    await loadList([]);
+    click(root, 'button', 'Add server');
+    await settle(fixture);
+    typeInto(root, '#server-name', fields.name);
+    if (fields.kind) typeInto(root, '#server-kind', fields.kind);
+    typeInto(root, '#server-url', fields.baseUrl);
+    await settle(fixture);
+    submit(root, 'form');
+  }
+
   it('lists the servers with kind, address, key prefix and last use', async () => {
     await loadList([
       aServer(),
@@ -65,14 +77,7 @@ describe('ServersPage', () => {
   });
 
   it('creates a server and shows its API key once, sending the CSRF token', async () => {
-    await loadList([]);
-    click(root, 'button', 'Add server');
-    await settle(fixture);
-    typeInto(root, '#server-name', 'Living-room Jellyfin');
-    typeInto(root, '#server-kind', 'jellyfin');
-    typeInto(root, '#server-url', 'http://jellyfin.lan:8096');
-    await settle(fixture);
-    submit(root, 'form');
+    await addServer({ name: 'Living-room Jellyfin', kind: 'jellyfin', baseUrl: 'http://jellyfin.lan:8096' });
 
     const req = http.expectOne({ method: 'POST', url: '/api/v1/servers' });
     expect(req.request.body).toEqual({
@@ -96,24 +101,14 @@ describe('ServersPage', () => {
   });
 
   it('checks the address before sending', async () => {
-    await loadList([]);
-    click(root, 'button', 'Add server');
-    await settle(fixture);
-    typeInto(root, '#server-name', 'Jelly');
-    typeInto(root, '#server-url', 'jellyfin.lan');
-    submit(root, 'form');
+    await addServer({ name: 'Jelly', baseUrl: 'jellyfin.lan' });
     await settle(fixture);
     expect(root.querySelector('#server-url-error')?.textContent).toContain('http://');
     http.expectNone({ method: 'POST', url: '/api/v1/servers' });
   });
 
   it('shows field issues from the API next to the field', async () => {
-    await loadList([]);
-    click(root, 'button', 'Add server');
-    await settle(fixture);
-    typeInto(root, '#server-name', 'Jelly');
-    typeInto(root, '#server-url', 'http://jellyfin.lan:8096');
-    submit(root, 'form');
+    await addServer({ name: 'Jelly', baseUrl: 'http://jellyfin.lan:8096' });
     http.expectOne({ method: 'POST', url: '/api/v1/servers' }).flush(
       {
         error: {

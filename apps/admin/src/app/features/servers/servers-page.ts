@@ -1,6 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FieldControl, FormField, fieldMessage, type FieldMessages } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SERVER_KINDS, type Server, type ServerKind } from '../../core/api-types';
@@ -16,9 +17,22 @@ interface RevealedKey {
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/i;
 
+const TOO_LONG = 'This is too long.';
+
+/** What each field says when one of our own checks fails (the first listed wins). */
+const MESSAGES = {
+  name: { required: 'Give the server a name.', maxlength: TOO_LONG },
+  kind: { required: 'Choose the kind of server.' },
+  baseUrl: {
+    required: 'Enter the address of the server.',
+    pattern: 'Use a full address starting with http:// or https://, like http://jellyfin.lan:8096.',
+    maxlength: TOO_LONG,
+  },
+} satisfies Record<string, FieldMessages>;
+
 @Component({
   selector: 'app-servers-page',
-  imports: [ReactiveFormsModule, DatePipe, ConfirmDialog, SecretBox],
+  imports: [ReactiveFormsModule, DatePipe, ConfirmDialog, SecretBox, FormField, FieldControl],
   templateUrl: './servers-page.html',
   styleUrl: './servers-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -82,21 +96,8 @@ export class ServersPage implements OnInit {
     this.form.reset();
   }
 
-  protected fieldError(name: 'name' | 'kind' | 'baseUrl'): string | null {
-    const control = this.form.controls[name];
-    if (this.submitted() || control.touched) {
-      if (control.hasError('required')) {
-        return {
-          name: 'Give the server a name.',
-          kind: 'Choose the kind of server.',
-          baseUrl: 'Enter the address of the server.',
-        }[name];
-      }
-      if (control.hasError('pattern'))
-        return 'Use a full address starting with http:// or https://, like http://jellyfin.lan:8096.';
-      if (control.hasError('maxlength')) return 'This is too long.';
-    }
-    return this.createProblem()?.fields[name] ?? null;
+  protected fieldError(name: keyof typeof MESSAGES): string | null {
+    return fieldMessage(this.form.controls[name], this.submitted(), MESSAGES[name], this.createProblem()?.fields[name]);
   }
 
   protected async create(): Promise<void> {

@@ -5,6 +5,7 @@ import { Component } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import type { ErrorBody } from '../../core/api-types';
 import { csrfInterceptor } from '../../core/csrf-interceptor';
 import { SessionStore } from '../../core/session-store';
 import { aSession, click, settle, submit, typeInto } from '../../../testing/test-helpers';
@@ -59,11 +60,21 @@ describe('SetupPage', () => {
     return harness.routeNativeElement as HTMLElement;
   }
 
-  async function fill(root: HTMLElement, password: string, confirm: string): Promise<void> {
+  /** Opens the setup link, fills in the form (passwords match unless told otherwise) and submits it. */
+  async function submitForm(password = 'correct horse battery', confirm = password): Promise<HTMLElement> {
+    const root = await open(`/setup#token=${TOKEN}`);
     typeInto(root, '#setup-email', 'owner@example.com');
     typeInto(root, '#setup-name', 'Olivia Owner');
     typeInto(root, '#setup-password', password);
     typeInto(root, '#setup-confirm', confirm);
+    await settle(harness.fixture);
+    submit(root);
+    return root;
+  }
+
+  /** The API turns the setup request down with this error. */
+  async function refuse(status: number, statusText: string, error: ErrorBody['error']): Promise<void> {
+    http.expectOne({ method: 'POST', url: '/api/v1/admin/setup' }).flush({ error }, { status, statusText });
     await settle(harness.fixture);
   }
 
@@ -86,9 +97,7 @@ describe('SetupPage', () => {
   });
 
   it('does not send mismatched passwords', async () => {
-    const root = await open(`/setup#token=${TOKEN}`);
-    await fill(root, 'correct horse battery', 'correct horse battery staple');
-    submit(root);
+    const root = await submitForm('correct horse battery', 'correct horse battery staple');
     await settle(harness.fixture);
     expect(root.querySelector('#setup-confirm-error')?.textContent).toContain('do not match');
     expect(root.querySelector('#setup-confirm')?.getAttribute('aria-invalid')).toBe('true');
@@ -96,18 +105,14 @@ describe('SetupPage', () => {
   });
 
   it('asks for at least 12 characters', async () => {
-    const root = await open(`/setup#token=${TOKEN}`);
-    await fill(root, 'short', 'short');
-    submit(root);
+    const root = await submitForm('short');
     await settle(harness.fixture);
     expect(root.querySelector('#setup-password-error')?.textContent).toContain('at least 12 characters');
     http.expectNone('/api/v1/admin/setup');
   });
 
   it('creates the owner with the token from the fragment, keeps the session and opens the dashboard', async () => {
-    const root = await open(`/setup#token=${TOKEN}`);
-    await fill(root, 'correct horse battery', 'correct horse battery');
-    submit(root);
+    await submitForm();
     const req = http.expectOne({ method: 'POST', url: '/api/v1/admin/setup' });
     expect(req.request.body).toEqual({
       token: TOKEN,
@@ -122,20 +127,12 @@ describe('SetupPage', () => {
   });
 
   it("shows the API's message and puts field issues next to their fields", async () => {
-    const root = await open(`/setup#token=${TOKEN}`);
-    await fill(root, 'correct horse battery', 'correct horse battery');
-    submit(root);
-    http.expectOne({ method: 'POST', url: '/api/v1/admin/setup' }).flush(
-      {
-        error: {
-          code: 'validation_failed',
-          message: 'The request is not valid.',
-          details: { issues: [{ path: 'email', message: 'This address is not accepted.' }] },
-        },
-      },
-      { status: 400, statusText: 'Bad Request' },
-    );
-    await settle(harness.fixture);
+    const root = await submitForm();
+    await refuse(400, 'Bad Request', {
+      code: 'validation_failed',
+      message: 'The request is not valid.',
+      details: { issues: [{ path: 'email', message: 'This address is not accepted.' }] },
+    });
     expect(root.querySelector('[role="alert"]')?.textContent).toContain('The request is not valid.');
     expect(root.querySelector('#setup-email-error')?.textContent).toContain('This address is not accepted.');
     expect(TestBed.inject(Router).url).toMatch(/^\/setup/);
@@ -147,32 +144,19 @@ describe('SetupPage', () => {
   });
 
   it('explains an invalid or used token', async () => {
-    const root = await open(`/setup#token=${TOKEN}`);
-    await fill(root, 'correct horse battery', 'correct horse battery');
-    submit(root);
-    http
-      .expectOne({ method: 'POST', url: '/api/v1/admin/setup' })
-      .flush(
-        { error: { code: 'setup_token_invalid', message: 'This setup link is invalid, expired or already used.' } },
-        { status: 400, statusText: 'Bad Request' },
-      );
-    await settle(harness.fixture);
+    const root = await submitForm();
+    await refuse(400, 'Bad Request', {
+      code: 'setup_token_invalid',
+      message: 'This setup link is invalid, expired or already used.',
+    });
     expect(root.textContent).toContain('This setup link does not work.');
     expect(root.textContent).toContain('This setup link is invalid, expired or already used.');
     expect(root.querySelector('form')).toBeNull();
   });
 
   it('switches to "already done" when someone finished setup meanwhile', async () => {
-    const root = await open(`/setup#token=${TOKEN}`);
-    await fill(root, 'correct horse battery', 'correct horse battery');
-    submit(root);
-    http
-      .expectOne({ method: 'POST', url: '/api/v1/admin/setup' })
-      .flush(
-        { error: { code: 'setup_already_done', message: 'Latchkey already has an owner account.' } },
-        { status: 409, statusText: 'Conflict' },
-      );
-    await settle(harness.fixture);
+    const root = await submitForm();
+    await refuse(409, 'Conflict', { code: 'setup_already_done', message: 'Latchkey already has an owner account.' });
     expect(root.textContent).toContain('Setup is already done');
     click(root, 'a', 'Sign in');
     await settle(harness.fixture);

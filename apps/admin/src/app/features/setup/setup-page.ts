@@ -8,6 +8,7 @@ import {
   Validators,
 } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { FieldControl, FormField, fieldMessage, type FieldMessages } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { Codes } from '../../core/api-types';
@@ -28,11 +29,29 @@ function passwordsMatch(group: AbstractControl): ValidationErrors | null {
   return confirm && password !== confirm ? { mismatch: true } : null;
 }
 
+const TOO_LONG = 'This is too long.';
+
+/** What each field says when one of our own checks fails (the first listed wins); `mismatch` is the form's. */
+const MESSAGES = {
+  email: {
+    required: 'Enter your email address.',
+    email: 'Enter a valid email address, like you@example.com.',
+    maxlength: TOO_LONG,
+  },
+  displayName: { required: 'Enter the name to show in the console.', maxlength: TOO_LONG },
+  password: {
+    required: 'Choose a password.',
+    minlength: `Use at least ${MIN_PASSWORD_LENGTH} characters.`,
+    maxlength: TOO_LONG,
+  },
+  confirm: { required: 'Type the password again.', mismatch: 'The two passwords do not match.' },
+} satisfies Record<string, FieldMessages>;
+
 type SetupState = 'checking' | 'form' | 'no-token' | 'token-invalid' | 'already-done' | 'status-failed';
 
 @Component({
   selector: 'app-setup-page',
-  imports: [ReactiveFormsModule, RouterLink],
+  imports: [ReactiveFormsModule, RouterLink, FormField, FieldControl],
   templateUrl: './setup-page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -83,23 +102,8 @@ export class SetupPage implements OnInit {
   }
 
   /** The message to show under a field, or null: our own checks first, then what the API said. */
-  protected fieldError(name: 'email' | 'displayName' | 'password' | 'confirm'): string | null {
-    const control = this.form.controls[name];
-    if (this.submitted() || control.touched) {
-      if (control.hasError('required')) {
-        return {
-          email: 'Enter your email address.',
-          displayName: 'Enter the name to show in the console.',
-          password: 'Choose a password.',
-          confirm: 'Type the password again.',
-        }[name];
-      }
-      if (control.hasError('email')) return 'Enter a valid email address, like you@example.com.';
-      if (control.hasError('minlength')) return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
-      if (control.hasError('maxlength')) return 'This is too long.';
-      if (name === 'confirm' && this.form.hasError('mismatch')) return 'The two passwords do not match.';
-    }
-    return this.problem()?.fields[name] ?? null;
+  protected fieldError(name: keyof typeof MESSAGES): string | null {
+    return fieldMessage(this.form.controls[name], this.submitted(), MESSAGES[name], this.problem()?.fields[name]);
   }
 
   protected async submit(): Promise<void> {

@@ -1,0 +1,2 @@
+export { FieldControl, FormField } from './lib/form-field';
+export { fieldMessage, type FieldMessages } from './lib/field-message';
