@@ -1,8 +1,4 @@
-/**
- * Latchkey's policy engine: pure functions, no I/O. The full decision logic (scopes, strictest-wins,
- * exemptions, LAN bypass, explanations, previews) arrives with the policy-enforcement work; this is the
- * piece the foundation already relies on: how long a member has to enrol.
- */
+/** Deadlines and factor compliance: the two rules every decision is built on. */
 export const DAY_MS = 86_400_000;
 
 /**
