@@ -55,6 +55,11 @@ export async function startService(env = {}, { cpu } = {}) {
   };
 }
 
+async function totp(secret) {
+  const { TOTP, Secret } = await import('otpauth');
+  return new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+}
+
 export async function ownerAndServer(svc) {
   const setup = await fetch(`${svc.base}/api/v1/admin/setup`, {
     method: 'POST',
@@ -62,8 +67,15 @@ export async function ownerAndServer(svc) {
     body: JSON.stringify({ token: svc.setupToken, email: 'owner@example.com', displayName: 'Bench Owner', password: 'correct horse battery staple' }),
   });
   if (setup.status !== 201) throw new Error(`setup failed: ${setup.status} ${await setup.text()}`);
-  const cookie = setup.headers.get('set-cookie').split(';')[0];
-  const { csrfToken } = await setup.json();
+  const pendingCookie = setup.headers.get('set-cookie').split(';')[0];
+  const pendingCsrf = (await setup.json()).csrfToken;
+  // Every admin needs a second factor: enrol an authenticator app.
+  const h = { 'content-type': 'application/json', cookie: pendingCookie, 'x-csrf-token': pendingCsrf };
+  const enrol = await (await fetch(`${svc.base}/api/v1/admin/mfa/totp`, { method: 'POST', headers: h, body: '{}' })).json();
+  const confirmed = await fetch(`${svc.base}/api/v1/admin/mfa/totp/${enrol.factorId}/confirm`, { method: 'POST', headers: h, body: JSON.stringify({ code: await totp(enrol.secret) }) });
+  if (confirmed.status !== 200) throw new Error(`second factor failed: ${confirmed.status} ${await confirmed.text()}`);
+  const cookie = confirmed.headers.get('set-cookie').split(';')[0];
+  const { csrfToken } = await confirmed.json();
   const res = await fetch(`${svc.base}/api/v1/servers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },

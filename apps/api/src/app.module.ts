@@ -9,6 +9,7 @@ import { DirectoryModule } from './directory/directory.module';
 import { HealthController } from './health/health.controller';
 import { DocsController } from './openapi/docs.controller';
 import { OpenApiDocument } from './openapi/openapi-document';
+import { PoliciesModule } from './policies/policies.module';
 import { PortalModule } from './portal/portal.module';
 import { ServersModule } from './servers/servers.module';
 import { VERSION } from './version';
@@ -17,7 +18,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule];
 
 @Module({})
 export class AppModule {

@@ -31,6 +31,8 @@ export const ErrorCodes = {
   factorUnavailable: 'factor_unavailable',
   linkInvalid: 'link_invalid',
   memberNotFound: 'member_not_found',
+  policyNotFound: 'policy_not_found',
+  exemptionNotFound: 'exemption_not_found',
   serviceUnavailable: 'service_unavailable',
   internal: 'internal_error',
 } as const;
@@ -66,6 +68,8 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   factor_unavailable: 'This sign-in method is not available here.',
   link_invalid: 'This link is invalid, expired or already used. Ask your media server for a new one.',
   member_not_found: 'No such member.',
+  policy_not_found: 'No such policy.',
+  exemption_not_found: 'No such exemption.',
   service_unavailable: 'The service is not ready. Try again shortly.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
 };

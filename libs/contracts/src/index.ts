@@ -7,3 +7,4 @@ export * from './admin';
 export * from './health';
 export * from './tokens';
 export * from './factors';
+export * from './policies';

@@ -7,6 +7,8 @@ export const Permissions = {
   serversWrite: 'servers:write',
   membersRead: 'members:read',
   tokensManage: 'tokens:manage',
+  policiesRead: 'policies:read',
+  policiesWrite: 'policies:write',
 } as const;
 export type Permission = (typeof Permissions)[keyof typeof Permissions];
 
@@ -14,7 +16,7 @@ const all = Object.values(Permissions);
 export const RolePermissions: Record<AdminRole, readonly Permission[]> = {
   owner: all,
   admin: all,
-  viewer: [Permissions.serversRead, Permissions.membersRead],
+  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead],
 };
 
 export function roleAllows(role: AdminRole, permission: Permission): boolean {

@@ -19,11 +19,22 @@ export const CreateServerRequest = z
   .meta({ id: 'CreateServerRequest' });
 export type CreateServerRequest = z.infer<typeof CreateServerRequest>;
 
+const ProxyAddress = z
+  .string()
+  .trim()
+  .max(64)
+  .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range');
+
 export const UpdateServerRequest = z
   .strictObject({
     name: text(100).optional(),
     kind: ServerKind.optional(),
     baseUrl: BaseUrl.optional(),
+    trustedProxies: z
+      .array(ProxyAddress)
+      .max(50)
+      .optional()
+      .meta({ description: 'Reverse proxies in front of the media server: their X-Forwarded-For (sent as ip.forwardedFor) is believed.' }),
   })
   .meta({ id: 'UpdateServerRequest' });
 export type UpdateServerRequest = z.infer<typeof UpdateServerRequest>;
@@ -40,6 +51,7 @@ export const Server = z
       createdAt: Timestamp.nullable(),
       lastUsedAt: Timestamp.nullable(),
     }),
+    trustedProxies: z.array(z.string()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

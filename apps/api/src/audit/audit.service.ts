@@ -7,7 +7,8 @@ import { AuditEventEntity } from '../database/entities';
 
 export interface AuditRecord {
   type: string;
-  outcome: 'success' | 'failure' | 'denied' | 'info';
+  /** success | failure | denied | info, or a decision (allow, allow_in_grace, challenge, …). */
+  outcome: string;
   memberId?: string | null;
   adminId?: string | null;
   ip?: string | null;

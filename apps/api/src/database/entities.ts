@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, ValueTransformer } from 'typeorm';
 import { IdColumn, TimestampColumn } from './columns';
 import type { AdminRole, ServerKind } from '@latchkey/contracts';
 
@@ -23,6 +23,8 @@ export class ServerEntity {
   @Column({ name: 'api_key_prefix', type: 'varchar', length: 24, nullable: true }) apiKeyPrefix!: string | null;
   @TimestampColumn('api_key_created_at', { nullable: true }) apiKeyCreatedAt!: Date | null;
   @TimestampColumn('api_key_last_used_at', { nullable: true }) apiKeyLastUsedAt!: Date | null;
+  /** Proxies in front of this server's clients whose X-Forwarded-For the server may pass on (JSON list). */
+  @Column({ name: 'trusted_proxies', type: 'text', nullable: true }) trustedProxies!: string | null;
   @TimestampColumn('created_at') createdAt!: Date;
   @TimestampColumn('updated_at') updatedAt!: Date;
 }
@@ -226,6 +228,19 @@ export class ChallengeEntity {
   @TimestampColumn('expires_at') expiresAt!: Date;
   @TimestampColumn('completed_at', { nullable: true }) completedAt!: Date | null;
   @Column({ name: 'completed_method', type: 'varchar', length: 24, nullable: true }) completedMethod!: string | null;
+  /** Login challenges: the server, device and client that asked. */
+  @IdColumn('server_id', { nullable: true }) serverId!: string | null;
+  @Column({ name: 'device_id', type: 'varchar', length: 200, nullable: true }) deviceId!: string | null;
+  @Column({ name: 'device_name', type: 'varchar', length: 200, nullable: true }) deviceName!: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) client!: string | null;
+  /** Short code a TV shows (device-authorization style), stored as a keyed hash. */
+  @Index('ux_challenges_user_code', { unique: true })
+  @Column({ name: 'user_code_hash', type: 'varchar', length: 64, nullable: true })
+  userCodeHash!: string | null;
+  /** Factor kinds that may answer (JSON list), from the policies that asked. */
+  @Column({ name: 'accepted_factors', type: 'varchar', length: 200, nullable: true }) acceptedFactors!: string | null;
+  @Column({ name: 'poll_interval', type: 'integer', nullable: true }) pollInterval!: number | null;
+  @TimestampColumn('last_polled_at', { nullable: true }) lastPolledAt!: Date | null;
 }
 
 @Entity('email_codes')
@@ -341,6 +356,55 @@ export class AuditEventEntity {
   @Column({ type: 'text', nullable: true }) details!: string | null;
 }
 
+const jsonList: ValueTransformer = {
+  to: (v: string[] | null | undefined) => (v === undefined ? undefined : JSON.stringify(v ?? [])),
+  from: (v: string | null) => (v ? (JSON.parse(v) as string[]) : []),
+};
+
+/** "Members in scope must have MFA": the owner's switch, scoped to groups and/or libraries. */
+@Entity('policies')
+export class PolicyEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Column({ type: 'varchar', length: 100 }) name!: string;
+  @Column({ type: 'boolean' }) enabled!: boolean;
+  /** Latchkey ids of directory groups; empty = all members. */
+  @Column({ type: 'text', transformer: jsonList }) groups!: string[];
+  /** Latchkey ids of directory libraries; empty = applies at login. */
+  @Column({ type: 'text', transformer: jsonList }) libraries!: string[];
+  @Column({ name: 'grace_period_days', type: 'integer' }) gracePeriodDays!: number;
+  @Column({ type: 'varchar', length: 24 }) accepted!: 'any' | 'phishing_resistant';
+  @Column({ name: 'allow_email', type: 'boolean' }) allowEmail!: boolean;
+  @Column({ type: 'varchar', length: 16 }) enforcement!: 'block' | 'restrict';
+  @Column({ name: 'reverify_after_hours', type: 'integer', nullable: true }) reverifyAfterHours!: number | null;
+  @Column({ name: 'bypass_cidrs', type: 'text', transformer: jsonList }) bypassCidrs!: string[];
+  /** Set the first time the policy is enabled and never again: re-enabling gives no fresh grace period. */
+  @TimestampColumn('first_activated_at', { nullable: true }) firstActivatedAt!: Date | null;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @TimestampColumn('updated_at') updatedAt!: Date;
+  @TimestampColumn('deleted_at', { nullable: true }) deletedAt!: Date | null;
+}
+
+/** A member excused from every policy or one, with a reason, optionally until a date. */
+@Entity('exemptions')
+export class ExemptionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Index('ix_exemptions_member')
+  @IdColumn('member_id')
+  memberId!: string;
+  @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'member_id' })
+  member?: MemberEntity;
+  @IdColumn('policy_id', { nullable: true }) policyId!: string | null;
+  @ManyToOne(() => PolicyEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'policy_id' })
+  policy?: PolicyEntity;
+  @Column({ type: 'varchar', length: 500 }) reason!: string;
+  @TimestampColumn('expires_at', { nullable: true }) expiresAt!: Date | null;
+  @TimestampColumn('created_at') createdAt!: Date;
+  @Column({ name: 'created_by', type: 'varchar', length: 36, nullable: true }) createdBy!: string | null;
+  @TimestampColumn('revoked_at', { nullable: true }) revokedAt!: Date | null;
+}
+
 export const ENTITIES = [
   SystemSetting,
   ServerEntity,
@@ -361,4 +425,6 @@ export const ENTITIES = [
   MemberSessionEntity,
   MemberLinkEntity,
   AuditEventEntity,
+  PolicyEntity,
+  ExemptionEntity,
 ];

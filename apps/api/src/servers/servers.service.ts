@@ -29,6 +29,7 @@ export class ServersService {
       apiKeyPrefix: key.displayPrefix,
       apiKeyCreatedAt: now,
       apiKeyLastUsedAt: null,
+      trustedProxies: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -51,6 +52,7 @@ export class ServersService {
       if (input.name !== undefined) changes.name = input.name;
       if (input.kind !== undefined) changes.kind = input.kind;
       if (input.baseUrl !== undefined) changes.baseUrl = normaliseBaseUrl(input.baseUrl);
+      if (input.trustedProxies !== undefined) changes.trustedProxies = JSON.stringify(input.trustedProxies);
       await this.repo.update(m, id, changes);
       return toServer({ ...server, ...changes } as ServerEntity);
     });
@@ -114,6 +116,7 @@ export function toServer(s: ServerEntity): Server {
       createdAt: isoOrNull(s.apiKeyCreatedAt),
       lastUsedAt: isoOrNull(s.apiKeyLastUsedAt),
     },
+    trustedProxies: s.trustedProxies ? (JSON.parse(s.trustedProxies) as string[]) : [],
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
   };

@@ -65,11 +65,17 @@ export class VerificationService {
 
   async describe(c: ChallengeEntity, subject: Subject): Promise<Challenge> {
     const expired = c.status === 'pending' && c.expiresAt <= this.clock.now();
-    return { id: c.id, purpose: c.purpose, status: expired ? 'expired' : c.status, methods: await this.methods(subject), expiresAt: iso(c.expiresAt) };
+    return { id: c.id, purpose: c.purpose, status: expired ? 'expired' : c.status, methods: await this.methods(subject, c), expiresAt: iso(c.expiresAt) };
   }
 
-  /** How this subject can answer, from the factors they have. */
-  async methods(subject: Subject): Promise<VerificationMethod[]> {
+  /** How this subject can answer, from the factors they have (and, for a login, what its policies accept). */
+  async methods(subject: Subject, c?: ChallengeEntity): Promise<VerificationMethod[]> {
+    const all = await this.allMethods(subject);
+    const accepted = acceptedKinds(c);
+    return accepted ? all.filter((m) => accepted.includes(METHOD_KIND[m])) : all;
+  }
+
+  private async allMethods(subject: Subject): Promise<VerificationMethod[]> {
     const kinds = await this.factors.activeKinds(subject);
     const out: VerificationMethod[] = [];
     if (kinds.has('passkey')) out.push('passkey');
@@ -138,6 +144,9 @@ export class VerificationService {
   }
 
   private async check(subject: Subject, c: ChallengeEntity, req: VerifyRequest, ip: string): Promise<boolean> {
+    // A login under a phishing-resistant policy takes a passkey and nothing else.
+    const accepted = acceptedKinds(c);
+    if (accepted && !accepted.includes(METHOD_KIND[req.method])) return false;
     switch (req.method) {
       case 'totp':
         return this.factors.verifyTotp(subject, req.code ?? '', ip);
@@ -149,4 +158,10 @@ export class VerificationService {
         return this.passkeys.verifyAssertion(subject, c.id, req.assertion ?? {}, ip);
     }
   }
+}
+
+const METHOD_KIND: Record<VerificationMethod, string> = { totp: 'totp', recovery_code: 'recovery_codes', email: 'email', passkey: 'passkey' };
+
+function acceptedKinds(c: ChallengeEntity | undefined): string[] | null {
+  return c?.acceptedFactors ? (JSON.parse(c.acceptedFactors) as string[]) : null;
 }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DecisionsController } from '../decisions/decisions.controller';
+import { DecisionsService } from '../decisions/decisions.service';
+import { MemberFactsRepository } from './member-facts.repository';
+import { PoliciesController } from './policies.controller';
+import { PoliciesService } from './policies.service';
+
+@Module({
+  controllers: [PoliciesController, DecisionsController],
+  providers: [PoliciesService, DecisionsService, MemberFactsRepository],
+})
+export class PoliciesModule {}
