@@ -32,3 +32,19 @@ describe('LatchkeyClient', () => {
     await expect(c.self()).rejects.toMatchObject({ code: 'network_error', status: 0 });
   });
 });
+
+describe('waitForChallenge', () => {
+  it('waits `interval` between polls, longer after slowDown, until the challenge is done', async () => {
+    const answers = [
+      { status: 'pending', interval: 5, slowDown: false },
+      { status: 'pending', interval: 10, slowDown: true },
+      { status: 'completed', interval: 10, slowDown: false, completion: { token: 'v1.x' } },
+    ];
+    const waits: number[] = [];
+    const fetchFn = (async () => new Response(JSON.stringify(answers.shift()), { status: 200 })) as unknown as typeof fetch;
+    const c = new LatchkeyClient({ baseUrl: 'http://latchkey.test', apiKey: 'k', fetch: fetchFn, sleep: async (ms) => void waits.push(ms) });
+    const done = await c.waitForChallenge('c-1');
+    expect(done.status).toBe('completed');
+    expect(waits).toEqual([5000, 5000, 10000]);
+  });
+});

@@ -1,4 +1,10 @@
 import type {
+  AccessRequest,
+  ChallengeStatus,
+  CreatePortalLinkRequest,
+  DecisionResponse,
+  LoginDecisionRequest,
+  PortalLink,
   DirectorySyncResult,
   ErrorBody,
   ErrorCode,
@@ -7,7 +13,18 @@ import type {
   ServerSelf,
 } from '@latchkey/contracts';
 
-export type { DirectorySyncResult, ReplaceDirectoryInput, PatchDirectoryInput, ServerSelf, ErrorCode } from '@latchkey/contracts';
+export type {
+  AccessRequest,
+  ChallengeStatus,
+  DecisionResponse,
+  DirectorySyncResult,
+  ErrorCode,
+  LoginDecisionRequest,
+  PatchDirectoryInput,
+  PortalLink,
+  ReplaceDirectoryInput,
+  ServerSelf,
+} from '@latchkey/contracts';
 
 /** An error answered by Latchkey, typed by its stable code. */
 export class LatchkeyError extends Error {
@@ -30,6 +47,8 @@ export interface LatchkeyClientOptions {
   apiKey: string;
   /** Injectable for tests and for runtimes without a global fetch. */
   fetch?: typeof fetch;
+  /** Injectable wait (tests pass one that moves a fake clock). */
+  sleep?: (ms: number) => Promise<void>;
   timeoutMs?: number;
 }
 
@@ -56,6 +75,42 @@ export class LatchkeyClient {
   /** Upserts some members, groups or libraries, and marks the ones in `remove` removed. */
   patchDirectory(changes: PatchDirectoryInput): Promise<DirectorySyncResult> {
     return this.call('PATCH', '/api/v1/directory', changes);
+  }
+
+  /** Asks whether a member may sign in. */
+  login(request: LoginDecisionRequest): Promise<DecisionResponse> {
+    return this.call('POST', '/api/v1/logins', request);
+  }
+
+  /** Asks whether a member may open a library. */
+  access(request: AccessRequest): Promise<DecisionResponse> {
+    return this.call('POST', '/api/v1/access', request);
+  }
+
+  /** One poll of a challenge. Prefer `waitForChallenge`, which honours `interval` and `slowDown`. */
+  challenge(challengeId: string): Promise<ChallengeStatus> {
+    return this.call('GET', `/api/v1/challenges/${encodeURIComponent(challengeId)}`);
+  }
+
+  /**
+   * Polls until the challenge is completed, expired or failed, waiting `interval` seconds between polls
+   * and longer whenever Latchkey answers `slowDown` (RFC 8628). Resolves with the final status.
+   */
+  async waitForChallenge(challengeId: string, opts: { signal?: AbortSignal; initialInterval?: number } = {}): Promise<ChallengeStatus> {
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let interval = opts.initialInterval ?? 5;
+    for (;;) {
+      if (opts.signal?.aborted) throw new LatchkeyError(0, 'network_error', 'Stopped waiting for the challenge.');
+      await sleep(interval * 1000);
+      const status = await this.challenge(challengeId);
+      if (status.status !== 'pending') return status;
+      interval = status.interval;
+    }
+  }
+
+  /** A single-use link to the member pages for a member you have just signed in. */
+  portalLink(externalId: string, purpose: CreatePortalLinkRequest['purpose'] = 'enrol'): Promise<PortalLink> {
+    return this.call('POST', `/api/v1/directory/members/${encodeURIComponent(externalId)}/links`, { purpose });
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
