@@ -59,9 +59,7 @@ export class DecisionsService {
       if (decision.decision === 'challenge') {
         challenge = await this.openChallenge(m, serverId, member.id, req, clientName, decision, client.ip, now);
       }
-      if (decision.decision === 'allow_in_grace' || decision.decision === 'enrol_required') {
-        enrolUrl = await this.enrolLink(m, member.id, now);
-      }
+      if (needsEnrolLink(decision)) enrolUrl = await this.enrolLink(m, member.id, now);
       await this.audit.record(
         {
           type: 'login.decision',
@@ -103,7 +101,7 @@ export class DecisionsService {
       if (decision.decision === 'challenge') {
         challenge = await this.openChallenge(m, serverId, member.id, { device: { id: req.device.id } }, 'library access', decision, null, now);
       }
-      if (decision.decision === 'enrol_required') enrolUrl = await this.enrolLink(m, member.id, now);
+      if (needsEnrolLink(decision)) enrolUrl = await this.enrolLink(m, member.id, now);
       await this.audit.record(
         { type: 'access.decision', outcome: decision.decision, memberId: member.id, details: { serverId, libraryId: library.id, deviceId: req.device.id, policyIds: decision.policyIds, reasons: decision.reasons.map((r) => r.code) } } ,
         m,
@@ -250,6 +248,11 @@ export class DecisionsService {
     });
     return this.db.manager.findOneByOrFail(MemberEntity, { serverId, externalId });
   }
+}
+
+/** In grace, past the deadline, or let in with libraries restricted: the member gets a way to enrol. */
+function needsEnrolLink(d: Decision): boolean {
+  return d.decision === 'allow_in_grace' || d.decision === 'enrol_required' || d.reasons.some((r) => r.code === 'restricted_library');
 }
 
 function newUserCode(): string {
