@@ -37,7 +37,7 @@ export class AuthGuard implements CanActivate {
     if (need.kind === 'server') {
       const server = await this.servers.authenticate(bearer);
       if (!server) throw AppException.unauthenticated('A valid media-server API key is required (Authorization: Bearer lk_srv_…).');
-      req.principal = { type: 'server', serverId: server.id };
+      req.principal = { type: 'server', serverId: server.id, trustedProxies: server.trustedProxies };
       return true;
     }
 

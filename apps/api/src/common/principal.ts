@@ -6,6 +6,8 @@ import { AppException } from './app-exception';
 export interface ServerPrincipal {
   type: 'server';
   serverId: string;
+  /** The server's reverse proxies, whose X-Forwarded-For it may pass on. */
+  trustedProxies: string[];
 }
 export interface AdminPrincipal {
   type: 'admin';

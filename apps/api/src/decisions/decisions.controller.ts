@@ -20,14 +20,14 @@ export class DecisionsController {
     errors: ['member_not_found'],
   })
   login(@CurrentServer() server: ServerPrincipal, @Body() body: LoginDecisionRequest): Promise<DecisionResponse> {
-    return this.decisions.login(server.serverId, body);
+    return this.decisions.login(server, body);
   }
 
   @Post('access')
   @ServerAuth()
   @Endpoint({ summary: 'May this member open this library?', body: AccessRequest, response: DecisionResponse, errors: ['member_not_found'] })
   access(@CurrentServer() server: ServerPrincipal, @Body() body: AccessRequest): Promise<DecisionResponse> {
-    return this.decisions.access(server.serverId, body);
+    return this.decisions.access(server, body);
   }
 
   @Get('challenges/:challengeId')

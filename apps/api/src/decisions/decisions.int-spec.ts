@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Secret, TOTP } from 'otpauth';
 import { AdminCredentials, credentialsFrom, registerServer, setupOwner, startTestApp, TestApp } from '../testing/harness';
 
@@ -46,6 +47,12 @@ describe('login and access decisions', () => {
     const res = await login();
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ decision: 'allow', reasons: [expect.objectContaining({ code: 'no_policy' })], challenge: null, enrolUrl: null });
+    // Decisions are audited by group commit: written a few milliseconds later, with their own time.
+    await t.app.get(AuditService).flush();
+    const rows = await t.app.get(DataSource).query("SELECT at, outcome, details FROM audit_events WHERE type = 'login.decision'");
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0].at)).toBe(t.clock.now().getTime());
+    expect(JSON.parse(rows[0].details)).toMatchObject({ client: 'Jellyfin Android TV 0.16', deviceId: 'tv-1', reasons: ['no_policy'] });
   });
 
   it('full loop: grace → deadline → enrol → challenge → complete on the member pages → poll → replay refused', async () => {

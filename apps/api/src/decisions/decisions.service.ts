@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { AccessRequest, ChallengeStatus, DecisionResponse, LoginDecisionRequest } from '@latchkey/contracts';
-import { decide, resolveClientIp, type Decision, type DecisionInput, type FactorKind } from '@latchkey/policy-engine';
+import { decide, resolveClientIp, type Decision, type DecisionInput, type FactorKind, type Policy as EnginePolicy } from '@latchkey/policy-engine';
+import type { ServerPrincipal } from '../common/principal';
 import { AuditService } from '../audit/audit.service';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
@@ -10,10 +11,9 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CryptoService } from '../crypto/crypto.service';
 import { hmacSha256 } from '../crypto/primitives';
 import { Db } from '../database/db';
-import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity, PolicyEntity, ServerEntity } from '../database/entities';
+import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity } from '../database/entities';
 import { randomToken, sha256Hex } from '../crypto/primitives';
 import { MemberFactsRepository } from '../policies/member-facts.repository';
-import { toEnginePolicy } from '../policies/policies.service';
 
 const CHALLENGE_TTL_MS = 10 * 60_000;
 const LINK_TTL_MS = 15 * 60_000;
@@ -37,11 +37,11 @@ export class DecisionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async login(serverId: string, req: LoginDecisionRequest): Promise<DecisionResponse> {
+  async login(caller: ServerPrincipal, req: LoginDecisionRequest): Promise<DecisionResponse> {
     const now = this.clock.now();
-    const server = await this.server(serverId);
+    const serverId = caller.serverId;
     const member = await this.findOrAddMember(serverId, req.member.externalId, req.member.username, now);
-    const client = this.clientIp(server, req.ip);
+    const client = this.clientIp(caller, req.ip);
     const input: DecisionInput = {
       now,
       action: 'login',
@@ -55,29 +55,26 @@ export class DecisionsService {
     const clientName = `${req.client.name}${req.client.version ? ` ${req.client.version}` : ''}`;
     let challenge: DecisionResponse['challenge'] = null;
     let enrolUrl: string | null = null;
-    await this.db.write(async (m) => {
-      if (decision.decision === 'challenge') {
-        challenge = await this.openChallenge(m, serverId, member.id, req, clientName, decision, client.ip, now);
-      }
-      if (needsEnrolLink(decision)) enrolUrl = await this.enrolLink(m, member.id, now);
-      await this.audit.record(
-        {
-          type: 'login.decision',
-          outcome: decision.decision,
-          memberId: member.id,
-          ip: client.ip,
-          details: { serverId, deviceId: req.device.id, client: clientName, policyIds: decision.policyIds, reasons: decision.reasons.map((r) => r.code), challengeId: challenge?.id ?? null },
-        },
-        m,
-      );
+    if (decision.decision === 'challenge' || needsEnrolLink(decision)) {
+      await this.db.write(async (m) => {
+        if (decision.decision === 'challenge') challenge = await this.openChallenge(m, serverId, member.id, req, clientName, decision, client.ip, now);
+        if (needsEnrolLink(decision)) enrolUrl = await this.enrolLink(m, member.id, now);
+      });
+    }
+    this.audit.recordSoon({
+      type: 'login.decision',
+      outcome: decision.decision,
+      memberId: member.id,
+      ip: client.ip,
+      details: { serverId, deviceId: req.device.id, client: clientName, policyIds: decision.policyIds, reasons: decision.reasons.map((r) => r.code), challengeId: (challenge as { id: string } | null)?.id ?? null },
     });
     return this.respond(decision, enrolUrl, challenge, serverId);
   }
 
-  async access(serverId: string, req: AccessRequest): Promise<DecisionResponse> {
+  async access(caller: ServerPrincipal, req: AccessRequest): Promise<DecisionResponse> {
     const now = this.clock.now();
-    const server = await this.server(serverId);
-    const member = await this.db.manager.findOneBy(MemberEntity, { serverId, externalId: req.member.externalId });
+    const serverId = caller.serverId;
+    const member = await this.findMember(serverId, req.member.externalId);
     if (!member) throw AppException.notFound('member_not_found');
     const library = await this.db.manager.findOneBy(LibraryEntity, { serverId, externalId: req.library.externalId, removedAt: IsNull() });
     if (!library) throw AppException.validation([{ path: 'library.externalId', message: 'no such library in this server’s directory' }]);
@@ -92,7 +89,7 @@ export class DecisionsService {
       libraryId: library.id,
       member: await this.facts.factsFor(member, now),
       policies: await this.policies(),
-      client: this.clientIp(server, req.ip),
+      client: this.clientIp(caller, req.ip),
       device: { trusted: false, verifiedAt },
     });
     let challenge: DecisionResponse['challenge'] = null;
@@ -222,31 +219,40 @@ export class DecisionsService {
     };
   }
 
-  private async policies() {
-    return (await this.db.manager.find(PolicyEntity, { where: { deletedAt: IsNull() } })).map(toEnginePolicy);
+  /** Live policies, read raw (every decision reads them; a handful of rows). */
+  private async policies(): Promise<EnginePolicy[]> {
+    const rows = await this.db.raw<PolicyRow>(this.db.manager, `SELECT ${POLICY_COLUMNS} FROM policies WHERE deleted_at IS NULL`);
+    return rows.map(policyFromRow);
   }
 
-  private async server(serverId: string): Promise<ServerEntity> {
-    return this.db.manager.findOneByOrFail(ServerEntity, { id: serverId });
-  }
-
-  private clientIp(server: ServerEntity, ip: LoginDecisionRequest['ip']) {
+  private clientIp(caller: ServerPrincipal, ip: LoginDecisionRequest['ip']) {
     if (!ip) return { ip: null, ipTrusted: false };
-    const proxies = server.trustedProxies ? (JSON.parse(server.trustedProxies) as string[]) : [];
-    const r = resolveClientIp(ip.peer, ip.forwardedFor, proxies);
+    const r = resolveClientIp(ip.peer, ip.forwardedFor, caller.trustedProxies);
     return { ip: r.ip, ipTrusted: r.trusted };
   }
 
+  private async findMember(serverId: string, externalId: string): Promise<{ id: string; externalId: string; firstSeenAt: Date; removedAt: Date | null } | null> {
+    const rows = await this.db.raw<{ id: string; first_seen_at: string | number; removed_at: string | number | null }>(
+      this.db.manager,
+      'SELECT id, first_seen_at, removed_at FROM members WHERE server_id = ? AND external_id = ?',
+      [serverId, externalId],
+    );
+    const r = rows[0];
+    return r ? { id: r.id, externalId, firstSeenAt: new Date(Number(r.first_seen_at)), removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)) } : null;
+  }
+
   /** A member the directory has not pushed yet is added on first sign-in (with their own grace period). */
-  private async findOrAddMember(serverId: string, externalId: string, username: string | undefined, now: Date): Promise<MemberEntity> {
-    const found = await this.db.manager.findOneBy(MemberEntity, { serverId, externalId });
+  private async findOrAddMember(serverId: string, externalId: string, username: string | undefined, now: Date): Promise<{ id: string; externalId: string; firstSeenAt: Date; removedAt: Date | null }> {
+    const found = await this.findMember(serverId, externalId);
     if (found) return found;
     if (!username) throw AppException.notFound('member_not_found', 'This member is not in the directory yet: send `member.username` or sync the directory.');
     const row = Object.assign(new MemberEntity(), { id: newId(), serverId, externalId, username, displayName: null, email: null, firstSeenAt: now, updatedAt: now, removedAt: null });
     await this.db.write(async (m) => {
       await m.createQueryBuilder().insert().into(MemberEntity).values(row).orIgnore().execute();
     });
-    return this.db.manager.findOneByOrFail(MemberEntity, { serverId, externalId });
+    const added = await this.findMember(serverId, externalId);
+    if (!added) throw AppException.notFound('member_not_found');
+    return added;
   }
 }
 
@@ -268,3 +274,37 @@ function newUserCode(): string {
   return out.length === 8 ? out : newUserCode();
 }
 
+
+const POLICY_COLUMNS = 'id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, reverify_after_hours, bypass_cidrs, first_activated_at';
+
+interface PolicyRow {
+  id: string;
+  name: string;
+  enabled: number | boolean;
+  groups: string;
+  libraries: string;
+  grace_period_days: number;
+  accepted: 'any' | 'phishing_resistant';
+  allow_email: number | boolean;
+  enforcement: 'block' | 'restrict';
+  reverify_after_hours: number | null;
+  bypass_cidrs: string;
+  first_activated_at: string | number | null;
+}
+
+function policyFromRow(r: PolicyRow): EnginePolicy {
+  return {
+    id: r.id,
+    name: r.name,
+    enabled: r.enabled === true || r.enabled === 1,
+    groups: JSON.parse(r.groups) as string[],
+    libraries: JSON.parse(r.libraries) as string[],
+    gracePeriodDays: r.grace_period_days,
+    accepted: r.accepted,
+    allowEmail: r.allow_email === true || r.allow_email === 1,
+    enforcement: r.enforcement,
+    reverifyAfterHours: r.reverify_after_hours,
+    bypassCidrs: JSON.parse(r.bypass_cidrs) as string[],
+    firstActivatedAt: r.first_activated_at === null ? null : new Date(Number(r.first_activated_at)),
+  };
+}

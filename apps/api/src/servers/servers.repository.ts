@@ -15,8 +15,15 @@ export class ServersRepository {
     return m.findOneBy(ServerEntity, { id });
   }
 
-  findByApiKeyHash(hash: string): Promise<ServerEntity | null> {
-    return this.db.manager.findOneBy(ServerEntity, { apiKeyHash: hash });
+  /** On every media-server request: one indexed read, no entity hydration. */
+  async findByApiKeyHash(hash: string): Promise<{ id: string; trustedProxies: string | null; apiKeyLastUsedAt: Date | null } | null> {
+    const rows = await this.db.raw<{ id: string; trusted_proxies: string | null; api_key_last_used_at: string | number | null }>(
+      this.db.manager,
+      'SELECT id, trusted_proxies, api_key_last_used_at FROM servers WHERE api_key_hash = ?',
+      [hash],
+    );
+    const r = rows[0];
+    return r ? { id: r.id, trustedProxies: r.trusted_proxies, apiKeyLastUsedAt: r.api_key_last_used_at === null ? null : new Date(Number(r.api_key_last_used_at)) } : null;
   }
 
   insert(m: EntityManager, server: ServerEntity): Promise<unknown> {

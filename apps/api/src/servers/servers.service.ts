@@ -78,7 +78,7 @@ export class ServersService {
   }
 
   /** The server a presented API key belongs to, or null. */
-  async authenticate(presented: string | null): Promise<ServerEntity | null> {
+  async authenticate(presented: string | null): Promise<{ id: string; trustedProxies: string[] } | null> {
     const hash = hashPresentedSecret(TokenPrefixes.serverApiKey, presented);
     if (!hash) return null;
     const server = await this.repo.findByApiKeyHash(hash);
@@ -87,7 +87,7 @@ export class ServersService {
     if (!server.apiKeyLastUsedAt || now.getTime() - server.apiKeyLastUsedAt.getTime() > 60_000) {
       await this.db.write((m) => this.repo.touchApiKey(m, server.id, now));
     }
-    return server;
+    return { id: server.id, trustedProxies: server.trustedProxies ? (JSON.parse(server.trustedProxies) as string[]) : [] };
   }
 
   private async require(id: string, m = this.db.manager): Promise<ServerEntity> {
