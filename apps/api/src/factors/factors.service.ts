@@ -62,22 +62,9 @@ export class FactorsService {
   async startTotp(subject: Subject, accountName: string): Promise<TotpEnrolment> {
     const secret = newTotpSecret();
     const now = this.clock.now();
-    const factor: FactorEntity = Object.assign(new FactorEntity(), {
-      id: newId(),
-      ...subjectColumns(subject),
-      kind: 'totp' as const,
-      status: 'pending' as const,
-      label: 'Authenticator app',
-      secret: null,
-      email: null,
-      credentialId: null,
-      signCount: null,
-      transports: null,
-      lastUsedStep: null,
-      createdAt: now,
-      confirmedAt: null,
-      lastUsedAt: null,
-    });
+    const factor = this.newFactorRow(subject, newId(), 'totp', 'Authenticator app', now);
+    factor.status = 'pending';
+    factor.confirmedAt = null;
     factor.secret = this.crypto.encrypt(secret, `totp:${factor.id}`);
     await this.db.write(async (m) => {
       const stale = (await this.repo.list(subject, m)).filter((f) => f.kind === 'totp' && f.status === 'pending').map((f) => f.id);

@@ -171,23 +171,6 @@ export function toPolicy(p: PolicyEntity): Policy {
   };
 }
 
-export function toEnginePolicy(p: PolicyEntity): EnginePolicy {
-  return {
-    id: p.id,
-    name: p.name,
-    enabled: p.enabled,
-    groups: p.groups,
-    libraries: p.libraries,
-    gracePeriodDays: p.gracePeriodDays,
-    accepted: p.accepted,
-    allowEmail: p.allowEmail,
-    enforcement: p.enforcement,
-    reverifyAfterHours: p.reverifyAfterHours,
-    bypassCidrs: p.bypassCidrs,
-    firstActivatedAt: p.firstActivatedAt,
-  };
-}
-
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
