@@ -95,3 +95,12 @@ export const MemberList = z
 export type MemberList = z.infer<typeof MemberList>;
 
 export const MemberExternalIdParams = z.strictObject({ externalId: ExternalId });
+
+export const DirectoryEntry = z
+  .object({ id: Id, serverId: Id, externalId: z.string(), name: z.string(), memberCount: z.number().int().nullable() })
+  .meta({ id: 'DirectoryEntry' });
+export type DirectoryEntry = z.infer<typeof DirectoryEntry>;
+export const DirectoryEntryList = z.object({ items: z.array(DirectoryEntry) }).meta({ id: 'DirectoryEntryList' });
+export type DirectoryEntryList = z.infer<typeof DirectoryEntryList>;
+export const DirectoryEntryQuery = z.strictObject({ serverId: Id.optional() });
+export type DirectoryEntryQuery = z.infer<typeof DirectoryEntryQuery>;

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
 import {
+  DirectoryEntryList,
+  DirectoryEntryQuery,
   DirectorySyncResult,
   MemberList,
   MemberListQuery,
@@ -41,6 +43,20 @@ export class DirectoryController {
   })
   patch(@CurrentServer() server: ServerPrincipal, @Body() body: PatchDirectoryRequest): Promise<DirectorySyncResult> {
     return this.directory.patch(server.serverId, body);
+  }
+
+  @Get('groups')
+  @AdminAuth(Permissions.membersRead)
+  @Endpoint({ summary: 'List groups (with member counts)', query: DirectoryEntryQuery, response: DirectoryEntryList })
+  groups(@Query() q: DirectoryEntryQuery): Promise<DirectoryEntryList> {
+    return this.directory.listEntries('groups', q.serverId);
+  }
+
+  @Get('libraries')
+  @AdminAuth(Permissions.membersRead)
+  @Endpoint({ summary: 'List libraries', query: DirectoryEntryQuery, response: DirectoryEntryList })
+  libraries(@Query() q: DirectoryEntryQuery): Promise<DirectoryEntryList> {
+    return this.directory.listEntries('libraries', q.serverId);
   }
 
   @Get('members')

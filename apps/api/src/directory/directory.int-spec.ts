@@ -134,6 +134,14 @@ describe('directory sync', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('lists live groups with member counts, and libraries, for the console', async () => {
+    await put(directory([member(1, ['g-family']), member(2, ['g-family', 'g-friends'])]));
+    const groups = (await t.request({ method: 'GET', url: '/api/v1/groups', bearer: adminToken })).json().items;
+    expect(groups.map((g: { name: string; memberCount: number }) => [g.name, g.memberCount])).toEqual([['Family', 2], ['Friends', 1]]);
+    const libs = (await t.request({ method: 'GET', url: `/api/v1/libraries?serverId=${serverId}`, bearer: adminToken })).json().items;
+    expect(libs).toEqual([expect.objectContaining({ externalId: 'l-movies', name: 'Movies', serverId })]);
+  });
+
   it('needs the server API key: admins and anonymous callers cannot push', async () => {
     expect((await t.request({ method: 'PUT', url: '/api/v1/directory', body: directory([]) })).statusCode).toBe(401);
     expect((await t.request({ method: 'PUT', url: '/api/v1/directory', admin, body: directory([]) })).statusCode).toBe(401);

@@ -95,6 +95,16 @@ export class DirectoryRepository {
     );
   }
 
+  /** Live groups (with member counts) or libraries, for pickers in the console. */
+  liveEntries(table: EntryTable, serverId?: string): Promise<{ id: string; server_id: string; external_id: string; name: string; members: number | string | null }[]> {
+    const counts = table === 'directory_groups' ? '(SELECT count(*) FROM member_groups mg JOIN members mb ON mb.id = mg.member_id WHERE mg.group_id = e.id AND mb.removed_at IS NULL)' : 'NULL';
+    return this.db.raw(
+      this.db.manager,
+      `SELECT e.id, e.server_id, e.external_id, e.name, ${counts} AS members FROM ${table} e WHERE e.removed_at IS NULL${serverId ? ' AND e.server_id = ?' : ''} ORDER BY e.name, e.id`,
+      serverId ? [serverId] : [],
+    );
+  }
+
   groupsOf(memberIds: string[]): Promise<{ member_id: string; external_id: string }[]> {
     if (memberIds.length === 0) return Promise.resolve([]);
     return this.db.raw(

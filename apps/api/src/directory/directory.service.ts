@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import {
   DirectoryGroup,
   DirectoryLibrary,
+  DirectoryEntryList,
   DirectoryMember,
   DirectorySyncResult,
   Member,
@@ -171,6 +172,11 @@ export class DirectoryService {
       ids.add(id);
     }
     return [...ids].sort();
+  }
+
+  async listEntries(kind: 'groups' | 'libraries', serverId?: string): Promise<DirectoryEntryList> {
+    const rows = await this.repo.liveEntries(kind === 'groups' ? 'directory_groups' : 'directory_libraries', serverId);
+    return { items: rows.map((r) => ({ id: r.id, serverId: r.server_id, externalId: r.external_id, name: r.name, memberCount: r.members === null ? null : Number(r.members) })) };
   }
 
   async listMembers(query: MemberListQuery): Promise<MemberList> {
