@@ -42,24 +42,28 @@ export class AdminEntity {
   @TimestampColumn('last_login_at', { nullable: true }) lastLoginAt!: Date | null;
 }
 
-@Entity('admin_sessions')
-export class AdminSessionEntity {
+/** What admin and member sessions share: a hashed token, idle and absolute expiry, revocation. */
+abstract class SessionColumns {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
-  @Index('ix_admin_sessions_admin')
-  @IdColumn('admin_id')
-  adminId!: string;
-  @ManyToOne(() => AdminEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'admin_id' })
-  admin?: AdminEntity;
-  @Index('ux_admin_sessions_token_hash', { unique: true })
-  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
-  tokenHash!: string;
+  /** SHA-256 of the cookie value; the value itself is never stored. */
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 }) tokenHash!: string;
   @TimestampColumn('created_at') createdAt!: Date;
   @TimestampColumn('last_seen_at') lastSeenAt!: Date;
   @TimestampColumn('expires_at') expiresAt!: Date;
   @TimestampColumn('revoked_at', { nullable: true }) revokedAt!: Date | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
+}
+
+@Entity('admin_sessions')
+@Index('ux_admin_sessions_token_hash', ['tokenHash'], { unique: true })
+export class AdminSessionEntity extends SessionColumns {
+  @Index('ix_admin_sessions_admin')
+  @IdColumn('admin_id')
+  adminId!: string;
+  @ManyToOne(() => AdminEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'admin_id' })
+  admin?: AdminEntity;
   /** When this session passed its second factor; null while only the password was checked. */
   @TimestampColumn('mfa_verified_at', { nullable: true }) mfaVerifiedAt!: Date | null;
 }
@@ -303,25 +307,16 @@ export class ThrottleEntity {
 }
 
 @Entity('member_sessions')
-export class MemberSessionEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+@Index('ux_member_sessions_token_hash', ['tokenHash'], { unique: true })
+export class MemberSessionEntity extends SessionColumns {
   @Index('ix_member_sessions_member')
   @IdColumn('member_id')
   memberId!: string;
   @ManyToOne(() => MemberEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'member_id' })
   member?: MemberEntity;
-  @Index('ux_member_sessions_token_hash', { unique: true })
-  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
-  tokenHash!: string;
-  @TimestampColumn('created_at') createdAt!: Date;
-  @TimestampColumn('last_seen_at') lastSeenAt!: Date;
-  @TimestampColumn('expires_at') expiresAt!: Date;
-  @TimestampColumn('revoked_at', { nullable: true }) revokedAt!: Date | null;
   /** Last verification with an existing factor in this session (factor changes need a recent one). */
   @TimestampColumn('verified_at', { nullable: true }) verifiedAt!: Date | null;
-  @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
-  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
 }
 
 /** Short-lived single-use links into the member pages, minted by a media server for a member it signed in. */
