@@ -38,6 +38,26 @@ export const routes: Routes = [
         title: 'Members · Latchkey',
         loadComponent: () => import('./features/members/members-page').then((m) => m.MembersPage),
       },
+      {
+        path: 'policies',
+        title: 'Policies · Latchkey',
+        loadComponent: () => import('./features/policies/policies-page').then((m) => m.PoliciesPage),
+      },
+      {
+        path: 'policies/new',
+        title: 'New policy · Latchkey',
+        loadComponent: () => import('./features/policies/policy-form-page').then((m) => m.PolicyFormPage),
+      },
+      {
+        path: 'policies/:policyId',
+        title: 'Edit policy · Latchkey',
+        loadComponent: () => import('./features/policies/policy-form-page').then((m) => m.PolicyFormPage),
+      },
+      {
+        path: 'exemptions',
+        title: 'Exemptions · Latchkey',
+        loadComponent: () => import('./features/exemptions/exemptions-page').then((m) => m.ExemptionsPage),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

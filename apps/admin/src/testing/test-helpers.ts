@@ -1,5 +1,5 @@
 import { ComponentFixture } from '@angular/core/testing';
-import type { AdminSession, Server } from '../app/core/api-types';
+import type { AdminSession, DirectoryEntry, Member, Policy, Server } from '../app/core/api-types';
 
 /** Lets pending promise continuations run (no timers). */
 export async function microtasks(rounds = 20): Promise<void> {
@@ -58,6 +58,45 @@ export function aServer(overrides: Partial<Server> = {}): Server {
     trustedProxies: [],
     createdAt: '2026-01-01T10:00:00.000Z',
     updatedAt: '2026-01-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function aPolicy(overrides: Partial<Policy> = {}): Policy {
+  return {
+    id: '7a1e2b3c-0000-4000-8000-000000000001',
+    name: 'Everyone uses MFA',
+    enabled: false,
+    groups: [],
+    libraries: [],
+    gracePeriodDays: 14,
+    accepted: 'any',
+    allowEmail: true,
+    enforcement: 'block',
+    reverifyAfterHours: null,
+    bypassCidrs: [],
+    activatedAt: null,
+    createdAt: '2026-01-01T10:00:00.000Z',
+    updatedAt: '2026-01-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function anEntry(id: string, name: string, memberCount: number | null = null): DirectoryEntry {
+  return { id, serverId: aServer().id, externalId: `ext-${name}`, name, memberCount };
+}
+
+export function aMember(overrides: Partial<Member> = {}): Member {
+  return {
+    id: 'c0ffee00-0000-4000-8000-000000000001',
+    serverId: aServer().id,
+    externalId: 'jf-grandma',
+    username: 'grandma',
+    displayName: 'Grandma Rose',
+    email: 'rose@example.com',
+    groups: [],
+    firstSeenAt: '2026-01-01T10:00:00.000Z',
+    removedAt: null,
     ...overrides,
   };
 }

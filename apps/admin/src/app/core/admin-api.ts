@@ -6,13 +6,23 @@ import {
   type AdminSession,
   type Challenge,
   type CompleteSetupRequest,
+  type CreateExemptionRequest,
+  type CreatePolicyRequest,
   type CreateServerRequest,
+  type DirectoryEntryList,
+  type Exemption,
+  type ExemptionList,
   type LoginRequest,
   type MemberList,
+  type Policy,
+  type PolicyDraft,
+  type PolicyList,
+  type PolicyPreview,
   type ServerList,
   type ServerWithApiKey,
   type SetupStatus,
   type TotpEnrolment,
+  type UpdatePolicyRequest,
   type VerificationMethod,
 } from './api-types';
 
@@ -75,6 +85,62 @@ export class AdminApi {
     if (query.limit) params = params.set('limit', String(query.limit));
     if (query.cursor) params = params.set('cursor', query.cursor);
     return firstValueFrom(this.http.get<MemberList>(`${API_BASE}/members`, { params }));
+  }
+
+  /** Groups of the media servers' directories, with member counts. */
+  listGroups(serverId?: string): Promise<DirectoryEntryList> {
+    const params = serverId ? new HttpParams().set('serverId', serverId) : undefined;
+    return firstValueFrom(this.http.get<DirectoryEntryList>(`${API_BASE}/groups`, { params }));
+  }
+
+  listLibraries(serverId?: string): Promise<DirectoryEntryList> {
+    const params = serverId ? new HttpParams().set('serverId', serverId) : undefined;
+    return firstValueFrom(this.http.get<DirectoryEntryList>(`${API_BASE}/libraries`, { params }));
+  }
+
+  // ---- Policies and exemptions ----
+
+  listPolicies(): Promise<PolicyList> {
+    return firstValueFrom(this.http.get<PolicyList>(`${API_BASE}/policies`));
+  }
+
+  getPolicy(policyId: string): Promise<Policy> {
+    return firstValueFrom(this.http.get<Policy>(`${API_BASE}/policies/${encodeURIComponent(policyId)}`));
+  }
+
+  createPolicy(body: CreatePolicyRequest): Promise<Policy> {
+    return firstValueFrom(this.http.post<Policy>(`${API_BASE}/policies`, body));
+  }
+
+  updatePolicy(policyId: string, body: UpdatePolicyRequest): Promise<Policy> {
+    return firstValueFrom(this.http.patch<Policy>(`${API_BASE}/policies/${encodeURIComponent(policyId)}`, body));
+  }
+
+  setPolicyEnabled(policyId: string, enabled: boolean): Promise<Policy> {
+    const action = enabled ? 'enable' : 'disable';
+    return firstValueFrom(this.http.post<Policy>(`${API_BASE}/policies/${encodeURIComponent(policyId)}/${action}`, {}));
+  }
+
+  deletePolicy(policyId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${API_BASE}/policies/${encodeURIComponent(policyId)}`));
+  }
+
+  /** Who a draft would affect today; nothing is saved. */
+  previewPolicy(draft: PolicyDraft): Promise<PolicyPreview> {
+    return firstValueFrom(this.http.post<PolicyPreview>(`${API_BASE}/policies/preview`, draft));
+  }
+
+  listExemptions(memberId?: string): Promise<ExemptionList> {
+    const params = memberId ? new HttpParams().set('memberId', memberId) : undefined;
+    return firstValueFrom(this.http.get<ExemptionList>(`${API_BASE}/exemptions`, { params }));
+  }
+
+  createExemption(body: CreateExemptionRequest): Promise<Exemption> {
+    return firstValueFrom(this.http.post<Exemption>(`${API_BASE}/exemptions`, body));
+  }
+
+  revokeExemption(exemptionId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${API_BASE}/exemptions/${encodeURIComponent(exemptionId)}`));
   }
 
   // ---- Second factor (every admin signs in with one) ----

@@ -29,9 +29,11 @@ export class Shell {
     { label: 'Overview', link: '/', exact: true },
     { label: 'Media servers', link: '/servers' },
     { label: 'Members', link: '/members' },
+    { label: 'Policies', link: '/policies' },
+    { label: 'Exemptions', link: '/exemptions' },
   ];
   /** Shown so owners know what is planned; not links, because they do not exist yet. */
-  protected readonly comingSoon: readonly string[] = ['Policies', 'Exemptions', 'Audit log', 'Settings'];
+  protected readonly comingSoon: readonly string[] = ['Audit log', 'Settings'];
 
   protected async signOut(): Promise<void> {
     this.signingOut.set(true);
