@@ -1,27 +1,22 @@
-import { TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
-import { RouterTestingHarness } from '@angular/router/testing';
-import { routes } from './app.routes';
+import { PortalTest } from '../testing/portal-testing';
 
 describe('portal routes', () => {
-  beforeEach(() => TestBed.configureTestingModule({ providers: [provideRouter(routes)] }));
-
   it.each([
-    ['/enrol', 'Set up two-step verification', 'personal link'],
     ['/verify', 'Confirm it is you', 'link your media server shows'],
     ['/pair', 'Approve a TV or app', 'Enter the code shown on your TV'],
     ['/nowhere', 'This page does not exist', 'the beginning'],
   ])('%s explains itself', async (url, heading, text) => {
-    const harness = await RouterTestingHarness.create();
-    await harness.navigateByUrl(url);
-    const root = harness.routeNativeElement as HTMLElement;
-    expect(root.querySelector('h1')?.textContent).toContain(heading);
-    expect(root.textContent).toContain(text);
+    const t = await PortalTest.open(url);
+    expect(t.root.querySelector('h1')?.textContent).toContain(heading);
+    expect(t.text).toContain(text);
+    t.http.verify();
   });
 
-  it('/enrol with a link says honestly that it cannot finish yet', async () => {
-    const harness = await RouterTestingHarness.create();
-    await harness.navigateByUrl('/enrol?t=abc');
-    expect(harness.routeNativeElement?.textContent).toContain('not available yet');
+  it('/enrol without a link or a session asks for the personal link', async () => {
+    const t = await PortalTest.open('/enrol');
+    t.http.expectOne('/api/v1/me').flush({ error: { code: 'unauthenticated', message: 'Sign in.' } }, { status: 401, statusText: 'Unauthorized' });
+    await t.settle();
+    expect(t.root.querySelector('h1')?.textContent).toContain('Set up two-step verification');
+    expect(t.text).toContain('you need your personal link');
   });
 });

@@ -1,31 +1,70 @@
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { ActivatedRoute, RouterLink } from '@angular/router';
-import { cameWithLink } from '../../shared/came-with-link';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import type { Challenge, MemberSelf } from '@latchkey/contracts';
+import { toApiProblem } from '../../core/api-problem';
+import { takeLinkFragment } from '../../core/link-fragment';
+import { PortalApi } from '../../core/portal-api';
+import { ChallengeAnswer } from '../../shared/challenge-answer';
+import { focuser } from '../../shared/focus';
+
+type Step = 'loading' | 'no-link' | 'failed' | 'closed' | 'answer' | 'done';
 
 @Component({
   selector: 'app-verify-page',
-  imports: [RouterLink],
-  template: `
-    <h1>Confirm it is you</h1>
-    @if (withLink) {
-      <div class="note" role="status">
-        <p>
-          <strong>Confirming from this page is not available yet.</strong> This version of Latchkey cannot complete the
-          check. Ask your media server's owner if you are stuck.
-        </p>
-      </div>
-    } @else {
-      <p class="lead">This page opens from the link your media server shows when you sign in.</p>
-      <p>
-        The link belongs to one sign-in, so Latchkey knows what you are confirming. Go back to your media server, sign
-        in again, and follow the link it shows you. It expires after a few minutes.
-      </p>
-      <p>On a TV or streaming box, use the code it shows on the <a routerLink="/pair">approve a TV</a> page instead.</p>
-    }
-    <p><a routerLink="/">What is two-step verification?</a></p>
-  `,
+  imports: [RouterLink, ChallengeAnswer],
+  templateUrl: './verify-page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class VerifyPage {
-  protected readonly withLink = cameWithLink(inject(ActivatedRoute).snapshot);
+  private readonly api = inject(PortalApi);
+  private readonly focus = focuser();
+
+  protected readonly step = signal<Step>('loading');
+  protected readonly self = signal<MemberSelf | null>(null);
+  protected readonly challenge = signal<Challenge | null>(null);
+  protected readonly fatal = signal<string | null>(null);
+  protected readonly serverName = computed(() => this.self()?.server.name ?? 'your media server');
+
+  constructor() {
+    // The challenge id is kept in the history entry: after a reload, the session cookie and it carry on.
+    const params = takeLinkFragment(['challenge']);
+    const link = params.get('link');
+    const challengeId = params.get('challenge');
+    if (!link && !challengeId) {
+      this.step.set('no-link');
+      return;
+    }
+    void this.open(link, challengeId);
+  }
+
+  private async open(link: string | null, challengeId: string | null): Promise<void> {
+    try {
+      this.self.set(link ? await this.api.startSession(link) : await this.api.me());
+      if (!challengeId) {
+        this.fatal.set('This link does not say which sign-in to confirm. Sign in to your media server again to get a new one.');
+        this.step.set('failed');
+        return;
+      }
+      const challenge = await this.api.challenge(challengeId);
+      this.challenge.set(challenge);
+      this.step.set(challenge.status === 'pending' ? 'answer' : 'closed');
+    } catch (err) {
+      const p = toApiProblem(err);
+      if (!link && p.status === 401) {
+        this.step.set('no-link');
+        return;
+      }
+      this.fatal.set(
+        p.code === 'challenge_not_found'
+          ? 'This sign-in request is unknown or has expired. Sign in to your media server again to get a new one.'
+          : p.message,
+      );
+      this.step.set('failed');
+    }
+  }
+
+  protected completed(): void {
+    this.step.set('done');
+    this.focus('done-heading');
+  }
 }

@@ -1,0 +1,105 @@
+import { Location } from '@angular/common';
+import { TestBed } from '@angular/core/testing';
+import type { Challenge } from '@latchkey/contracts';
+import { PortalTest, apiError, self } from '../../../testing/portal-testing';
+
+function challenge(overrides: Partial<Challenge> = {}): Challenge {
+  return { id: 'chl_1', purpose: 'login', status: 'pending', methods: ['totp', 'recovery_code'], expiresAt: '2026-11-24T10:10:00.000Z', ...overrides };
+}
+
+async function opened(c: Challenge): Promise<PortalTest> {
+  const t = await PortalTest.open('/verify#link=LINK-TOKEN-123&challenge=chl_1');
+  const session = t.http.expectOne('/api/v1/portal/session');
+  expect(session.request.body).toEqual({ link: 'LINK-TOKEN-123' });
+  session.flush(self());
+  await t.settle();
+  t.http.expectOne('/api/v1/me/challenges/chl_1').flush(c);
+  await t.settle();
+  return t;
+}
+
+describe('VerifyPage', () => {
+  it('confirms a sign-in with a code from the authenticator app', async () => {
+    const t = await opened(challenge());
+    expect(t.address()).toBe('/verify');
+    expect(t.text).toContain('Someone is signing in to Family Jellyfin as Alice');
+    expect(t.text).toContain('The owner of Family Jellyfin asks you to confirm it is you');
+    const input = t.root.querySelector<HTMLInputElement>('#totp-code')!;
+    expect(input.getAttribute('autocomplete')).toBe('one-time-code');
+    expect(input.getAttribute('inputmode')).toBe('numeric');
+    expect(t.button('Use a recovery code')).toBeTruthy();
+
+    await t.enterCode('totp-code', '654321');
+    const verify = t.http.expectOne('/api/v1/me/challenges/chl_1/verify');
+    expect(verify.request.method).toBe('POST');
+    expect(verify.request.headers.get('X-CSRF-Token')).toBe('csrf-1');
+    expect(verify.request.body).toEqual({ method: 'totp', code: '654321' });
+    verify.flush({ status: 'completed', challengeId: 'chl_1' });
+    await t.settle();
+
+    expect(t.text).toContain('Done — you can go back to your TV or app now.');
+    t.http.verify();
+  });
+
+  it('says plainly when the code did not work, and lets the member try again or use a recovery code', async () => {
+    const t = await opened(challenge());
+    await t.enterCode('totp-code', '000000');
+    t.http
+      .expectOne('/api/v1/me/challenges/chl_1/verify')
+      .flush(apiError('verification_failed', 'That did not work. Check the code and try again, or use another way to verify.'), { status: 400, statusText: 'Bad Request' });
+    await t.settle();
+    expect(t.root.querySelector('#totp-code-error')?.textContent).toContain('That did not work. Check the code and try again');
+    expect(t.root.querySelector<HTMLInputElement>('#totp-code')!.value).toBe('');
+    expect(t.text).not.toContain('Done');
+
+    await t.click('Use a recovery code');
+    const recovery = t.root.querySelector<HTMLInputElement>('#recovery_code-code')!;
+    expect(recovery.getAttribute('autocomplete')).toBe('one-time-code');
+    await t.enterCode('recovery_code-code', 'abcd-efgh-ijkl');
+    const verify = t.http.expectOne('/api/v1/me/challenges/chl_1/verify');
+    expect(verify.request.body).toEqual({ method: 'recovery_code', code: 'abcd-efgh-ijkl' });
+    verify.flush({ status: 'completed', challengeId: 'chl_1' });
+    await t.settle();
+    expect(t.text).toContain('Done — you can go back to your TV or app now.');
+  });
+
+  it('explains an expired request', async () => {
+    const t = await opened(challenge({ status: 'expired' }));
+    expect(t.text).toContain('This request has expired.');
+    expect(t.text).toContain('Sign in to Family Jellyfin again');
+    expect(t.root.querySelector('#totp-code')).toBeNull();
+  });
+
+  it('says when the sign-in was already confirmed', async () => {
+    const t = await opened(challenge({ status: 'completed' }));
+    expect(t.text).toContain('This sign-in is already confirmed.');
+  });
+
+  it('sends an e-mail code and takes it', async () => {
+    const t = await opened(challenge({ methods: ['email'] }));
+    await t.click('E-mail me a code');
+    t.http.expectOne('/api/v1/me/challenges/chl_1/email').flush({ sentTo: 'a***@example.com', expiresAt: '2026-11-24T10:10:00.000Z' });
+    await t.settle();
+    expect(t.text).toContain('We sent a code to a***@example.com');
+    await t.enterCode('email-code', '246810');
+    expect(t.http.expectOne('/api/v1/me/challenges/chl_1/verify').request.body).toEqual({ method: 'email', code: '246810' });
+  });
+
+  it('says plainly when the link does not work', async () => {
+    const t = await PortalTest.open('/verify#link=OLD&challenge=chl_1');
+    t.http
+      .expectOne('/api/v1/portal/session')
+      .flush(apiError('link_invalid', 'This link is invalid, expired or already used. Ask your media server for a new one.'), { status: 400, statusText: 'Bad Request' });
+    await t.settle();
+    expect(t.root.querySelector('[role="alert"]')?.textContent).toContain('This link is invalid, expired or already used.');
+  });
+});
+
+describe('VerifyPage after a reload', () => {
+  it('carries on with the session and the challenge kept in the history entry, never the link', async () => {
+    await opened(challenge());
+    const state = TestBed.inject(Location).getState() as { latchkey?: Record<string, string> };
+    expect(state.latchkey).toEqual({ challenge: 'chl_1' });
+    expect(JSON.stringify(state)).not.toContain('LINK-TOKEN-123');
+  });
+});

@@ -1,0 +1,106 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal, viewChildren } from '@angular/core';
+import type { Challenge, EmailCodeSent, VerificationMethod, VerifyResult } from '@latchkey/contracts';
+import { toApiProblem } from '../core/api-problem';
+import { PortalApi } from '../core/portal-api';
+import { passkeyCancelled, passkeysSupported, usePasskey } from '../core/webauthn';
+import { CodeForm } from './code-form';
+import { focuser } from './focus';
+
+type CodeMethod = Exclude<VerificationMethod, 'passkey'>;
+
+/**
+ * The ways to answer a challenge, in order: passkey, a code from the app, a code by e-mail, a recovery code.
+ * Emits `completed` once the API accepted an answer.
+ */
+@Component({
+  selector: 'app-challenge-answer',
+  imports: [CodeForm],
+  templateUrl: './challenge-answer.html',
+  styleUrl: './challenge-answer.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ChallengeAnswer {
+  private readonly api = inject(PortalApi);
+  private readonly focus = focuser();
+
+  readonly challenge = input.required<Challenge>();
+  readonly serverName = input.required<string>();
+  readonly completed = output<VerifyResult>();
+
+  /** What went wrong with the last answer, and for which way of answering. */
+  protected readonly problem = signal<{ method: VerificationMethod | 'send'; message: string } | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly showRecovery = signal(false);
+  protected readonly emailSent = signal<EmailCodeSent | null>(null);
+
+  private readonly methods = computed(() => this.challenge().methods);
+  protected readonly canPasskey = computed(() => this.methods().includes('passkey') && passkeysSupported());
+  protected readonly canTotp = computed(() => this.methods().includes('totp'));
+  protected readonly canRecovery = computed(() => this.methods().includes('recovery_code'));
+  protected readonly canEmail = computed(() => this.methods().includes('email'));
+  protected readonly nothingHere = computed(() => !this.canPasskey() && !this.canTotp() && !this.canRecovery() && !this.canEmail());
+
+  private readonly codeForms = viewChildren(CodeForm);
+
+  protected problemFor(method: VerificationMethod | 'send'): string | null {
+    const p = this.problem();
+    return p?.method === method ? p.message : null;
+  }
+
+  protected async withPasskey(): Promise<void> {
+    const id = this.challenge().id;
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.problem.set(null);
+    try {
+      const assertion = await usePasskey(await this.api.passkeyRequestOptions(id));
+      this.completed.emit(await this.api.verify(id, { method: 'passkey', assertion }));
+    } catch (err) {
+      const message = passkeyCancelled(err)
+        ? 'The passkey was not used. Try again, or use another way below.'
+        : err instanceof HttpErrorResponse
+          ? toApiProblem(err).message
+          : 'This device could not use a passkey. Use another way below.';
+      this.problem.set({ method: 'passkey', message });
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async withCode(method: CodeMethod, code: string): Promise<void> {
+    const id = this.challenge().id;
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.problem.set(null);
+    try {
+      this.completed.emit(await this.api.verify(id, { method, code }));
+    } catch (err) {
+      this.problem.set({ method, message: toApiProblem(err).message });
+      this.codeForms()
+        .find((f) => f.controlId() === `${method}-code`)
+        ?.reset();
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async sendEmail(): Promise<void> {
+    if (this.busy()) return;
+    this.busy.set(true);
+    this.problem.set(null);
+    try {
+      this.emailSent.set(await this.api.emailChallengeCode(this.challenge().id));
+      this.focus('email-code');
+    } catch (err) {
+      this.problem.set({ method: 'send', message: toApiProblem(err).message });
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected openRecovery(): void {
+    this.showRecovery.set(true);
+    this.focus('recovery_code-code');
+  }
+}

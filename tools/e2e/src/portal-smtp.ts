@@ -1,0 +1,35 @@
+import { SMTPServer } from 'smtp-server';
+
+/** A real SMTP server on 127.0.0.1 that keeps what Latchkey sends, for reading e-mailed codes. */
+export async function startMailbox(): Promise<{ port: number; lastCode: (to: string) => string | null; close: () => Promise<void> }> {
+  const mails: Array<{ to: string[]; raw: string }> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.server.address() as { port: number }).port,
+    lastCode: (to) => /Subject: .*?(\d{6})/.exec([...mails].reverse().find((m) => m.to.includes(to))?.raw ?? '')?.[1] ?? null,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Waits until a code was mailed to `to` that differs from `previous`. */
+export async function codeMailedTo(mailbox: { lastCode: (to: string) => string | null }, to: string, previous: string | null = null): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const code = mailbox.lastCode(to);
+    if (code && code !== previous) return code;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no code mailed to ${to}`);
+}
