@@ -12,7 +12,7 @@ import type {
   VerifyResult,
 } from '@latchkey/contracts';
 import { firstValueFrom } from 'rxjs';
-import type { JsonObject } from './webauthn';
+import type { JsonObject } from '@latchkey/ui';
 
 export const API = '/api/v1';
 export const CSRF_HEADER = 'X-CSRF-Token';

@@ -3,7 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, input, output, si
 import type { Challenge, EmailCodeSent, VerificationMethod, VerifyResult } from '@latchkey/contracts';
 import { toApiProblem } from '../core/api-problem';
 import { PortalApi } from '../core/portal-api';
-import { passkeyCancelled, passkeysSupported, usePasskey } from '../core/webauthn';
+import { passkeyCancelled, passkeysSupported, usePasskey } from '@latchkey/ui';
 import { CodeForm } from './code-form';
 import { focuser } from './focus';
 

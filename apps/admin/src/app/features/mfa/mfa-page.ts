@@ -5,7 +5,7 @@ import { AdminApi } from '../../core/admin-api';
 import type { AdminSession, Challenge, TotpEnrolment } from '../../core/api-types';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SessionStore } from '../../core/session-store';
-import { createPasskey, passkeysSupported, usePasskey } from '../../core/webauthn';
+import { createPasskey, passkeyCancelled, passkeysSupported, usePasskey } from '@latchkey/ui';
 import { safeNextUrl } from '../login/login-page';
 
 type Step = 'loading' | 'enrol' | 'enrol-totp' | 'verify' | 'failed';
@@ -122,7 +122,7 @@ export class MfaPage implements OnInit {
     try {
       await work();
     } catch (err) {
-      this.problem.set(err instanceof DOMException ? { status: 0, code: 'unknown_error', message: 'The passkey prompt was closed. Try again, or use an authenticator app.', fields: {} } : toApiProblem(err));
+      this.problem.set(passkeyCancelled(err) ? { status: 0, code: 'unknown_error', message: 'The passkey prompt was closed. Try again, or use an authenticator app.', fields: {} } : toApiProblem(err));
       this.form.controls.code.reset();
     } finally {
       this.busy.set(false);

@@ -5,7 +5,7 @@ import type { Challenge, Factor, MemberSelf, PendingFactor, TotpEnrolment } from
 import { toApiProblem } from '../../core/api-problem';
 import { takeLinkFragment } from '../../core/link-fragment';
 import { PortalApi } from '../../core/portal-api';
-import { createPasskey, passkeyCancelled, passkeysSupported } from '../../core/webauthn';
+import { createPasskey, passkeyCancelled, passkeysSupported } from '@latchkey/ui';
 import { ChallengeAnswer } from '../../shared/challenge-answer';
 import { CodeForm } from '../../shared/code-form';
 import { confirmWith, factorName, mainFactors, maskEmail } from '../../shared/factor-words';
