@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AdminAuthModule } from './admin-auth/admin-auth.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth.guard';
 import { AppExceptionFilter } from './common/exception.filter';
 import { ValidationInterceptor } from './common/validation.interceptor';
@@ -18,7 +19,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule];
 
 @Module({})
 export class AppModule {

@@ -9,6 +9,7 @@ export const Permissions = {
   tokensManage: 'tokens:manage',
   policiesRead: 'policies:read',
   policiesWrite: 'policies:write',
+  auditRead: 'audit:read',
 } as const;
 export type Permission = (typeof Permissions)[keyof typeof Permissions];
 
@@ -16,7 +17,7 @@ const all = Object.values(Permissions);
 export const RolePermissions: Record<AdminRole, readonly Permission[]> = {
   owner: all,
   admin: all,
-  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead],
+  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead],
 };
 
 export function roleAllows(role: AdminRole, permission: Permission): boolean {

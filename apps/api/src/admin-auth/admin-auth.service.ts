@@ -18,7 +18,8 @@ import { CryptoService } from '../crypto/crypto.service';
 import { randomToken, safeEqual, sha256Hex } from '../crypto/primitives';
 import { Db } from '../database/db';
 import { IsNull } from 'typeorm';
-import { AdminEntity, AdminSessionEntity, AdminTokenEntity, AuditEventEntity, FactorEntity, SetupTokenEntity } from '../database/entities';
+import { AdminEntity, AdminSessionEntity, AdminTokenEntity, FactorEntity, SetupTokenEntity } from '../database/entities';
+import { AuditService } from '../audit/audit.service';
 import { AdminAuthRepository } from './admin-auth.repository';
 import { hashPassword, verifyPassword } from './passwords';
 
@@ -55,6 +56,7 @@ export class AdminAuthService {
     private readonly repo: AdminAuthRepository,
     private readonly clock: Clock,
     private readonly crypto: CryptoService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -173,7 +175,7 @@ export class AdminAuthService {
     await this.db.write(async (m) => {
       await m.delete(FactorEntity, { adminId: admin.id });
       await m.update(AdminSessionEntity, { adminId: admin.id, revokedAt: IsNull() }, { revokedAt: now });
-      await m.insert(AuditEventEntity, Object.assign(new AuditEventEntity(), { id: newId(), at: now, type: 'admin.mfa_reset', outcome: 'success', memberId: null, adminId: admin.id, ip: null, details: JSON.stringify({ via: 'cli' }) }));
+      await this.audit.record({ type: 'admin.mfa_reset', outcome: 'success', adminId: admin.id, details: { via: 'cli' } }, m);
     });
     return true;
   }

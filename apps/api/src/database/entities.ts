@@ -336,10 +336,14 @@ export class MemberLinkEntity {
   @TimestampColumn('used_at', { nullable: true }) usedAt!: Date | null;
 }
 
-/** Security-relevant acts, append-only. (The hash chain and query API come with the audit work.) */
+/** Security-relevant acts, append-only and hash-chained (GET /api/v1/audit/verify walks the chain). */
 @Entity('audit_events')
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  /** Position in the chain: 1, 2, 3, … without gaps. */
+  @Index('ux_audit_events_seq', { unique: true })
+  @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  seq!: number;
   @Index('ix_audit_events_at')
   @TimestampColumn('at')
   at!: Date;
@@ -349,6 +353,10 @@ export class AuditEventEntity {
   @Column({ name: 'admin_id', type: 'varchar', length: 36, nullable: true }) adminId!: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
   @Column({ type: 'text', nullable: true }) details!: string | null;
+  /** The previous entry's hash (64 zeros for the first): deleting or reordering entries breaks the chain. */
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64 }) prevHash!: string;
+  /** SHA-256 over prev_hash and the entry's canonical form: changing an entry breaks the chain. */
+  @Column({ type: 'varchar', length: 64 }) hash!: string;
 }
 
 const jsonList: ValueTransformer = {

@@ -109,8 +109,20 @@ export class Factors1764100000000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'audit_events',
-        columns: [id(), ms('at'), str('type', 64), str('outcome', 16), str('member_id', 36, true), str('admin_id', 36, true), str('ip', 64, true), text('details', true)],
-        indices: [index('ix_audit_events_at', 'at')],
+        columns: [
+          id(),
+          { name: 'seq', type: 'bigint' },
+          ms('at'),
+          str('type', 64),
+          str('outcome', 16),
+          str('member_id', 36, true),
+          str('admin_id', 36, true),
+          str('ip', 64, true),
+          text('details', true),
+          str('prev_hash', 64),
+          str('hash', 64),
+        ],
+        indices: [index('ix_audit_events_at', 'at'), unique('ux_audit_events_seq', 'seq')],
       }),
     );
   }
