@@ -15,6 +15,7 @@ const PUBLIC_ROUTES = [
   'GET /api/v1/admin/setup',
   'POST /api/v1/admin/setup',
   'POST /api/v1/portal/session',
+  'POST /api/v1/pairing',
   'GET /healthz',
   'GET /metrics',
   'GET /readyz',

@@ -6,6 +6,7 @@ import { AuthGuard } from './common/auth.guard';
 import { AppExceptionFilter } from './common/exception.filter';
 import { ValidationInterceptor } from './common/validation.interceptor';
 import { CoreModule, CoreOptions } from './core.module';
+import { DevicesModule } from './devices/devices.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthController } from './health/health.controller';
 import { DocsController } from './openapi/docs.controller';
@@ -19,7 +20,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule];
 
 @Module({})
 export class AppModule {

@@ -33,6 +33,9 @@ export const ErrorCodes = {
   memberNotFound: 'member_not_found',
   policyNotFound: 'policy_not_found',
   exemptionNotFound: 'exemption_not_found',
+  deviceNotFound: 'device_not_found',
+  appPasswordNotFound: 'app_password_not_found',
+  pairingCodeInvalid: 'pairing_code_invalid',
   serviceUnavailable: 'service_unavailable',
   internal: 'internal_error',
 } as const;
@@ -70,6 +73,9 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   member_not_found: 'No such member.',
   policy_not_found: 'No such policy.',
   exemption_not_found: 'No such exemption.',
+  device_not_found: 'No such device.',
+  app_password_not_found: 'No such app password.',
+  pairing_code_invalid: 'This code is not valid, or it has expired. Check the code on your TV; if it has changed, type the new one.',
   service_unavailable: 'The service is not ready. Try again shortly.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
 };

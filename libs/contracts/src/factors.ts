@@ -72,7 +72,7 @@ export const Challenge = z
   .object({
     id: Id,
     purpose: z.string(),
-    status: z.enum(['pending', 'completed', 'expired', 'failed']),
+    status: z.enum(['pending', 'completed', 'expired', 'failed', 'denied']),
     methods: z.array(VerificationMethod).meta({ description: 'Ways this member can answer.' }),
     expiresAt: Timestamp,
   })
@@ -90,6 +90,7 @@ export const VerifyRequest = z
     method: VerificationMethod,
     code: Code.optional(),
     assertion: WebAuthnResponseJson.optional(),
+    remember: z.boolean().optional().meta({ description: 'Sign-in challenges: remember this device, so it is not asked again for a while.' }),
   })
   .refine((v) => (v.method === 'passkey' ? v.assertion !== undefined : v.code !== undefined), {
     message: 'send `code` for codes, `assertion` for a passkey',

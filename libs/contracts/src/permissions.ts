@@ -6,6 +6,7 @@ export const Permissions = {
   serversRead: 'servers:read',
   serversWrite: 'servers:write',
   membersRead: 'members:read',
+  membersWrite: 'members:write',
   tokensManage: 'tokens:manage',
   policiesRead: 'policies:read',
   policiesWrite: 'policies:write',

@@ -3,6 +3,9 @@ import { Id, Timestamp, text } from './common';
 import { ExternalId } from './directory';
 import { FactorKind } from './factors';
 
+/** A remembered- or paired-device token (`lkd1.…`). */
+export const TrustToken = z.string().min(10).max(300);
+
 const Cidr = z
   .string()
   .trim()
@@ -18,6 +21,7 @@ const PolicyFields = {
   accepted: z.enum(['any', 'phishing_resistant']).default('any').meta({ description: '`phishing_resistant`: only passkeys count.' }),
   allowEmail: z.boolean().default(true).meta({ description: 'Whether e-mail codes count as a factor (a weak one).' }),
   enforcement: z.enum(['block', 'restrict']).default('block').meta({ description: 'After the deadline: refuse sign-in (`block`) or only the guarded libraries (`restrict`).' }),
+  allowAppPasswords: z.boolean().default(true).meta({ description: 'Whether a member’s app password (for apps that cannot show a code prompt) stands in for a challenge.' }),
   reverifyAfterHours: z.number().int().min(1).max(24 * 365).nullable().default(null),
   bypassCidrs: z.array(Cidr).max(50).default([]).meta({ description: 'Client addresses (resolved through trusted proxies only) that are asked nothing.' }),
 };
@@ -34,6 +38,7 @@ export const UpdatePolicyRequest = z
     accepted: z.enum(['any', 'phishing_resistant']).optional(),
     allowEmail: z.boolean().optional(),
     enforcement: z.enum(['block', 'restrict']).optional(),
+    allowAppPasswords: z.boolean().optional(),
     reverifyAfterHours: z.number().int().min(1).max(24 * 365).nullable().optional(),
     bypassCidrs: z.array(Cidr).max(50).optional(),
   })
@@ -55,6 +60,7 @@ export const Policy = z
     accepted: z.enum(['any', 'phishing_resistant']),
     allowEmail: z.boolean(),
     enforcement: z.enum(['block', 'restrict']),
+    allowAppPasswords: z.boolean(),
     reverifyAfterHours: z.number().int().nullable(),
     bypassCidrs: z.array(z.string()),
     activatedAt: Timestamp.nullable().meta({ description: 'First time it was enabled; grace periods count from here (never reset).' }),
@@ -121,6 +127,8 @@ export const LoginDecisionRequestSchema = z
     device: z.strictObject({ id: text(200), name: text(200).optional() }),
     client: z.strictObject({ name: text(100), version: text(50).optional() }),
     ip: ClientIp.optional(),
+    trustToken: TrustToken.optional().meta({ description: 'The remembered-device token Latchkey gave for this device (from a completed challenge or the previous login). Rotated on use: keep the new `trustToken` of the answer.' }),
+    appPassword: z.string().min(8).max(200).optional().meta({ description: 'An app password the member typed into an app that cannot show a code prompt; stands in for a challenge where the owner allows it.' }),
   })
   .meta({ id: 'LoginDecisionRequest' });
 export const LoginDecisionRequest = LoginDecisionRequestSchema;
@@ -132,6 +140,7 @@ export const AccessRequest = z
     library: z.strictObject({ externalId: ExternalId }),
     device: z.strictObject({ id: text(200) }),
     challengeId: Id.optional().meta({ description: 'The completed challenge of this session, if the login was challenged.' }),
+    trustToken: TrustToken.optional().meta({ description: 'The device’s current remembered-device token, if it has one (checked, not rotated).' }),
     ip: ClientIp.optional(),
   })
   .meta({ id: 'AccessRequest' });
@@ -162,6 +171,8 @@ export const DecisionResponse = z
     enrolUrl: z.string().nullable().meta({ description: 'For allow_in_grace and enrol_required: a single-use link to set up MFA.' }),
     challenge: LoginChallenge.nullable(),
     restrictedLibraries: z.union([z.array(z.string()), z.literal('all')]).meta({ description: 'External ids of libraries that will be refused, or "all".' }),
+    trustToken: z.string().nullable().meta({ description: 'When the login presented a valid remembered-device token: its replacement. Store it for this device; the old one stops working.' }),
+    trustExpiresAt: Timestamp.nullable().meta({ description: 'When `trustToken` expires (null for a paired device: until revoked).' }),
   })
   .meta({ id: 'DecisionResponse' });
 export type DecisionResponse = z.infer<typeof DecisionResponse>;
@@ -169,12 +180,19 @@ export type DecisionResponse = z.infer<typeof DecisionResponse>;
 export const ChallengeStatus = z
   .object({
     id: Id,
-    status: z.enum(['pending', 'completed', 'expired', 'failed']),
+    status: z.enum(['pending', 'completed', 'expired', 'failed', 'denied']).meta({ description: '`denied`: the member refused this sign-in when asked to approve a device.' }),
     interval: z.number().int(),
     slowDown: z.boolean().meta({ description: 'Polled too fast: wait `interval` seconds (now longer) before the next poll.' }),
     expiresAt: Timestamp,
     completion: z
-      .object({ token: z.string(), memberExternalId: z.string(), deviceId: z.string(), completedAt: Timestamp })
+      .object({
+        token: z.string(),
+        memberExternalId: z.string(),
+        deviceId: z.string(),
+        completedAt: Timestamp,
+        trustToken: z.string().nullable().meta({ description: 'When the member chose to remember this device, or paired it: send it as `trustToken` with this device’s next logins.' }),
+        trustExpiresAt: Timestamp.nullable(),
+      })
       .nullable()
       .meta({ description: 'When completed: a token signed by Latchkey, bound to this member and device.' }),
   })

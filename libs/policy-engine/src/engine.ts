@@ -52,8 +52,10 @@ function inLibraryScope(policy: Policy, action: 'login' | 'access', libraryId: s
  *   whatever `trusted` says — a trusted device last verified longer ago is asked again, and one verified
  *   minutes ago by this session's challenge is not. At exactly H hours it is asked again. A `verifiedAt`
  *   in the future (clock skew between instances) counts as just now.
+ * - A valid app password counts under a policy that allows app passwords (`allowAppPasswords`), and only there.
  */
-function deviceVerified(policy: Pick<Policy, 'reverifyAfterHours'>, device: DeviceContext, now: Date): boolean {
+function deviceVerified(policy: Pick<Policy, 'reverifyAfterHours' | 'allowAppPasswords'>, device: DeviceContext, now: Date): boolean {
+  if (device.appPassword === true && policy.allowAppPasswords) return true;
   if (policy.reverifyAfterHours === null) return device.trusted || device.verifiedAt !== null;
   if (device.verifiedAt === null) return false;
   const age = Math.max(0, now.getTime() - device.verifiedAt.getTime());

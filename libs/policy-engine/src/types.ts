@@ -23,6 +23,8 @@ export interface Policy {
   allowEmail: boolean;
   /** After the deadline: `block` refuses login until enrolled; `restrict` lets login through but refuses guarded libraries. */
   enforcement: 'block' | 'restrict';
+  /** A member's app password (for apps that cannot show a prompt) stands in for a challenge. */
+  allowAppPasswords: boolean;
   /** Ask again after this many hours even on a device verified before; null = the device's own trust decides. */
   reverifyAfterHours: number | null;
   /** Addresses (CIDR list) from which this policy asks nothing; only for client IPs resolved through trusted proxies. */
@@ -71,6 +73,11 @@ export interface DeviceContext {
   verifiedAt: Date | null;
   /** The device's trust is valid right now (remembered device token checked by the caller). */
   trusted: boolean;
+  /**
+   * The sign-in came with a valid app password of this member (checked by the caller). Counts as verified
+   * only under policies that allow app passwords, whatever their re-verification interval.
+   */
+  appPassword?: boolean;
 }
 
 export interface DecisionInput {

@@ -73,6 +73,7 @@ export function aPolicy(overrides: Partial<Policy> = {}): Policy {
     accepted: 'any',
     allowEmail: true,
     enforcement: 'block',
+    allowAppPasswords: true,
     reverifyAfterHours: null,
     bypassCidrs: [],
     activatedAt: null,

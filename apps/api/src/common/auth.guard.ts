@@ -45,7 +45,17 @@ export class AuthGuard implements CanActivate {
       const found = await this.members.authenticate(readSessionCookie(req, this.config, 'member'));
       if (!found) throw AppException.unauthenticated('Open the link from your media server again to continue.');
       this.requireCsrf(req, (presented) => this.members.checkCsrf(found.session.id, presented));
-      req.principal = { type: 'member', memberId: found.member.id, sessionId: found.session.id, recentlyVerified: this.members.recentlyVerified(found.session) };
+      if (found.session.scope === 'pairing' && !need.pairing) {
+        throw new AppException(403, 'forbidden', 'This page was opened with a code from a TV or app: it can only answer that request.');
+      }
+      req.principal = {
+        type: 'member',
+        memberId: found.member.id,
+        sessionId: found.session.id,
+        recentlyVerified: this.members.recentlyVerified(found.session),
+        scope: found.session.scope,
+        pairingChallengeId: found.session.pairingChallengeId,
+      };
       return true;
     }
 

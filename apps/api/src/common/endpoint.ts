@@ -6,7 +6,7 @@ import type { ZodType } from 'zod';
 export type AuthRequirement =
   | { kind: 'public' }
   | { kind: 'server' }
-  | { kind: 'member' }
+  | { kind: 'member'; pairing?: boolean }
   | { kind: 'admin'; permission: Permission; mfaPending?: boolean };
 
 export const AUTH_METADATA = 'latchkey:auth';
@@ -46,5 +46,9 @@ export const AdminAuth = (permission: Permission) =>
 export const AdminMfaPending = () =>
   SetMetadata(AUTH_METADATA, { kind: 'admin', permission: 'servers:read', mfaPending: true } satisfies AuthRequirement);
 
-/** Only a member with a member-pages session (cookie + CSRF), started from a link their server minted. */
-export const MemberAuth = () => SetMetadata(AUTH_METADATA, { kind: 'member' } satisfies AuthRequirement);
+/**
+ * Only a member with a member-pages session (cookie + CSRF), started from a link their server minted.
+ * Sessions started from a TV code (`scope: pairing`) reach only routes marked `{ pairing: true }`: confirming
+ * it is them, and answering that one request.
+ */
+export const MemberAuth = (opts: { pairing?: boolean } = {}) => SetMetadata(AUTH_METADATA, { kind: 'member', pairing: opts.pairing === true } satisfies AuthRequirement);

@@ -24,6 +24,9 @@ export interface MemberPrincipal {
   sessionId: string;
   /** Verified with an existing factor recently enough to change factors. */
   recentlyVerified: boolean;
+  /** `pairing`: started from a TV code, limited to answering that request (`pairingChallengeId`). */
+  scope?: 'full' | 'pairing';
+  pairingChallengeId?: string | null;
 }
 export type Principal = ServerPrincipal | AdminPrincipal | MemberPrincipal;
 

@@ -48,6 +48,10 @@ const EnvSchema = z.object({
   LATCHKEY_LOCKOUT_MINUTES: intIn(1, 24 * 60).default(15),
   LATCHKEY_CHALLENGE_ATTEMPTS: intIn(1, 20).default(5),
   LATCHKEY_IP_ATTEMPTS_PER_15_MIN: intIn(5, 100_000).default(100),
+  LATCHKEY_TRUST_DAYS: intIn(1, 90).default(30),
+  LATCHKEY_PENDING_CHALLENGES_PER_MEMBER: intIn(1, 50).default(5),
+  LATCHKEY_MAX_PENDING_CHALLENGES: intIn(10, 10_000_000).default(10_000),
+  LATCHKEY_PAIRING_ATTEMPTS_PER_IP_PER_HOUR: intIn(1, 100_000).default(20),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -75,6 +79,7 @@ export interface AppConfig {
   smtp: { host: string; port: number; security: 'starttls' | 'tls' | 'none'; user?: string; password?: string; from: string } | null;
   webauthn: { rpId: string; rpName: string; origins: string[] };
   verification: { lockoutThreshold: number; lockoutMinutes: number; challengeAttempts: number; ipAttemptsPer15Min: number };
+  devices: { trustDays: number; pendingPerMember: number; maxPending: number; pairingAttemptsPerIpPerHour: number };
 }
 
 export class ConfigError extends Error {
@@ -149,6 +154,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       lockoutMinutes: e.LATCHKEY_LOCKOUT_MINUTES,
       challengeAttempts: e.LATCHKEY_CHALLENGE_ATTEMPTS,
       ipAttemptsPer15Min: e.LATCHKEY_IP_ATTEMPTS_PER_15_MIN,
+    },
+    devices: {
+      trustDays: e.LATCHKEY_TRUST_DAYS,
+      pendingPerMember: e.LATCHKEY_PENDING_CHALLENGES_PER_MEMBER,
+      maxPending: e.LATCHKEY_MAX_PENDING_CHALLENGES,
+      pairingAttemptsPerIpPerHour: e.LATCHKEY_PAIRING_ATTEMPTS_PER_IP_PER_HOUR,
     },
   };
 }

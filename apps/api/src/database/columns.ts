@@ -16,3 +16,9 @@ export function TimestampColumn(name: string, options: Pick<ColumnOptions, 'null
 export function IdColumn(name: string, options: Pick<ColumnOptions, 'nullable'> = {}): PropertyDecorator {
   return Column({ name, type: 'varchar', length: 36, nullable: options.nullable ?? false });
 }
+
+/** A boolean kept as 0/1 in an INTEGER column (same on SQLite and PostgreSQL, easy to default). */
+export const intBool: ValueTransformer = {
+  to: (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0),
+  from: (v: number | boolean | null) => v === 1 || v === true,
+};

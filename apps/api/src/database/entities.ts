@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, ValueTransformer } from 'typeorm';
-import { IdColumn, TimestampColumn } from './columns';
+import { IdColumn, TimestampColumn, intBool } from './columns';
 import type { AdminRole, ServerKind } from '@latchkey/contracts';
 
 /** Facts about this installation, e.g. the fingerprints of the keys the database was initialised with. */
@@ -121,6 +121,10 @@ export class MemberEntity extends DirectoryEntry {
   @Column({ type: 'varchar', length: 200 }) username!: string;
   @Column({ name: 'display_name', type: 'varchar', length: 200, nullable: true }) displayName!: string | null;
   @Column({ type: 'varchar', length: 320, nullable: true }) email!: string | null;
+  /** Raised when the member's factors change or they sign out everywhere: older device trust stops counting. */
+  @Column({ name: 'credential_version', type: 'integer', default: 0 }) credentialVersion!: number;
+  /** Set by "I lost my phone": until cleared, only a recovery code or an e-mail code answers a challenge. */
+  @TimestampColumn('emergency_at', { nullable: true }) emergencyAt!: Date | null;
 }
 
 @Entity('directory_groups')
@@ -222,7 +226,7 @@ export class ChallengeEntity {
   @JoinColumn({ name: 'admin_id' })
   admin?: AdminEntity;
   @Column({ type: 'varchar', length: 24 }) purpose!: string;
-  @Column({ type: 'varchar', length: 16 }) status!: 'pending' | 'completed' | 'expired' | 'failed';
+  @Column({ type: 'varchar', length: 16 }) status!: 'pending' | 'completed' | 'expired' | 'failed' | 'denied';
   @Column({ type: 'integer' }) attempts!: number;
   @Column({ name: 'max_attempts', type: 'integer' }) maxAttempts!: number;
   /** The session (member or admin) that asked for it, for step-up challenges. */
@@ -245,6 +249,10 @@ export class ChallengeEntity {
   @Column({ name: 'accepted_factors', type: 'varchar', length: 200, nullable: true }) acceptedFactors!: string | null;
   @Column({ name: 'poll_interval', type: 'integer', nullable: true }) pollInterval!: number | null;
   @TimestampColumn('last_polled_at', { nullable: true }) lastPolledAt!: Date | null;
+  /** The member asked to remember this device when completing it. */
+  @Column({ name: 'remember_device', type: 'integer', default: 0, transformer: intBool }) rememberDevice!: boolean;
+  /** The remembered or paired device record created when it completed. */
+  @Column({ name: 'device_record_id', type: 'varchar', length: 36, nullable: true }) deviceRecordId!: string | null;
 }
 
 @Entity('email_codes')
@@ -317,6 +325,9 @@ export class MemberSessionEntity extends SessionColumns {
   member?: MemberEntity;
   /** Last verification with an existing factor in this session (factor changes need a recent one). */
   @TimestampColumn('verified_at', { nullable: true }) verifiedAt!: Date | null;
+  /** `full`, or `pairing`: started from a TV code, good only for confirming it is them and answering that request. */
+  @Column({ type: 'varchar', length: 16, default: 'full' }) scope!: 'full' | 'pairing';
+  @Column({ name: 'pairing_challenge_id', type: 'varchar', length: 36, nullable: true }) pairingChallengeId!: string | null;
 }
 
 /** Short-lived single-use links into the member pages, minted by a media server for a member it signed in. */
@@ -378,6 +389,7 @@ export class PolicyEntity {
   @Column({ type: 'varchar', length: 24 }) accepted!: 'any' | 'phishing_resistant';
   @Column({ name: 'allow_email', type: 'boolean' }) allowEmail!: boolean;
   @Column({ type: 'varchar', length: 16 }) enforcement!: 'block' | 'restrict';
+  @Column({ name: 'allow_app_passwords', type: 'integer', default: 1, transformer: intBool }) allowAppPasswords!: boolean;
   @Column({ name: 'reverify_after_hours', type: 'integer', nullable: true }) reverifyAfterHours!: number | null;
   @Column({ name: 'bypass_cidrs', type: 'text', transformer: jsonList }) bypassCidrs!: string[];
   /** Set the first time the policy is enabled and never again: re-enabling gives no fresh grace period. */

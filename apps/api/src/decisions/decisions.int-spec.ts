@@ -87,6 +87,8 @@ describe('login and access decisions', () => {
     t.clock.advance(30_000);
     const done = await t.request({ method: 'POST', url: `/api/v1/me/challenges/${challengeId}/verify`, admin: me, body: { method: 'totp', code: code(start.secret) } });
     expect(done.statusCode).toBe(200);
+    // Passing a factor raised the member's session: new cookie.
+    me = credentialsFrom(done);
 
     t.clock.advance(10_000);
     const polled = (await server('GET', `/api/v1/challenges/${challengeId}`)).json();

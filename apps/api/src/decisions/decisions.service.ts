@@ -14,6 +14,7 @@ import { Db } from '../database/db';
 import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity } from '../database/entities';
 import { randomToken, sha256Hex } from '../crypto/primitives';
 import { MemberFactsRepository } from '../policies/member-facts.repository';
+import { DevicesService } from '../devices/devices.service';
 
 const CHALLENGE_TTL_MS = 10 * 60_000;
 const LINK_TTL_MS = 15 * 60_000;
@@ -34,6 +35,7 @@ export class DecisionsService {
     private readonly facts: MemberFactsRepository,
     private readonly audit: AuditService,
     private readonly crypto: CryptoService,
+    private readonly devices: DevicesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -42,6 +44,29 @@ export class DecisionsService {
     const serverId = caller.serverId;
     const member = await this.findOrAddMember(serverId, req.member.externalId, req.member.username, now);
     const client = this.clientIp(caller, req.ip);
+    const clientName = `${req.client.name}${req.client.version ? ` ${req.client.version}` : ''}`;
+    const trust = req.trustToken
+      ? await this.devices.checkTrust({ memberId: member.id, credentialVersion: member.credentialVersion, serverId, deviceId: req.device.id, token: req.trustToken, ip: client.ip, rotate: true })
+      : null;
+    const appPassword = req.appPassword ? await this.devices.checkAppPassword(member.id, req.appPassword, client.ip) : null;
+    const audit = {
+      type: 'login.decision',
+      memberId: member.id,
+      ip: client.ip,
+      details: {
+        serverId,
+        deviceId: req.device.id,
+        deviceName: req.device.name ?? null,
+        client: clientName,
+        trust: trust ? (trust.ok ? trust.kind : `rejected:${trust.reason}`) : null,
+        appPassword: appPassword ? (appPassword.ok ? appPassword.id : 'rejected') : null,
+      } as Record<string, unknown>,
+    };
+    if (appPassword && !appPassword.ok) {
+      // An app password that is wrong or revoked is refused outright: the app cannot answer a challenge anyway.
+      this.audit.recordSoon({ ...audit, outcome: 'deny', details: { ...audit.details, reasons: ['app_password_invalid'] } });
+      return refusedAppPassword();
+    }
     const input: DecisionInput = {
       now,
       action: 'login',
@@ -49,10 +74,13 @@ export class DecisionsService {
       member: await this.facts.factsFor(member, now),
       policies: await this.policies(),
       client,
-      device: { trusted: false, verifiedAt: null },
+      device: { trusted: trust?.ok === true, verifiedAt: trust?.ok ? trust.verifiedAt : null, appPassword: appPassword?.ok === true },
     };
     const decision = decide(input);
-    const clientName = `${req.client.name}${req.client.version ? ` ${req.client.version}` : ''}`;
+    if (member.emergencyAt && decision.decision === 'challenge') {
+      // "I lost my phone": only a recovery code or an e-mail code until the member is back in.
+      decision.acceptedFactors = decision.acceptedFactors.filter((k) => k === 'recovery_codes' || k === 'email');
+    }
     let challenge: DecisionResponse['challenge'] = null;
     let enrolUrl: string | null = null;
     if (decision.decision === 'challenge' || needsEnrolLink(decision)) {
@@ -62,13 +90,16 @@ export class DecisionsService {
       });
     }
     this.audit.recordSoon({
-      type: 'login.decision',
+      ...audit,
       outcome: decision.decision,
-      memberId: member.id,
-      ip: client.ip,
-      details: { serverId, deviceId: req.device.id, client: clientName, policyIds: decision.policyIds, reasons: decision.reasons.map((r) => r.code), challengeId: (challenge as { id: string } | null)?.id ?? null },
+      details: { ...audit.details, policyIds: decision.policyIds, reasons: decision.reasons.map((r) => r.code), challengeId: (challenge as { id: string } | null)?.id ?? null },
     });
-    return this.respond(decision, enrolUrl, challenge, serverId);
+    const answer = await this.respond(decision, enrolUrl, challenge, serverId);
+    if (trust?.ok) {
+      answer.trustToken = trust.token;
+      answer.trustExpiresAt = trust.expiresAt ? iso(trust.expiresAt) : null;
+    }
+    return answer;
   }
 
   async access(caller: ServerPrincipal, req: AccessRequest): Promise<DecisionResponse> {
@@ -79,9 +110,18 @@ export class DecisionsService {
     const library = await this.db.manager.findOneBy(LibraryEntity, { serverId, externalId: req.library.externalId, removedAt: IsNull() });
     if (!library) throw AppException.validation([{ path: 'library.externalId', message: 'no such library in this server’s directory' }]);
     let verifiedAt: Date | null = null;
+    let trusted = false;
     if (req.challengeId) {
       const c = await this.db.manager.findOneBy(ChallengeEntity, { id: req.challengeId, memberId: member.id, serverId, deviceId: req.device.id, status: 'completed' });
       verifiedAt = c?.completedAt ?? null;
+    }
+    if (req.trustToken) {
+      const clientIp = this.clientIp(caller, req.ip).ip;
+      const t = await this.devices.checkTrust({ memberId: member.id, credentialVersion: member.credentialVersion, serverId, deviceId: req.device.id, token: req.trustToken, ip: clientIp, rotate: false });
+      if (t.ok) {
+        trusted = true;
+        if (!verifiedAt || t.verifiedAt > verifiedAt) verifiedAt = t.verifiedAt;
+      }
     }
     const decision = decide({
       now,
@@ -90,7 +130,7 @@ export class DecisionsService {
       member: await this.facts.factsFor(member, now),
       policies: await this.policies(),
       client: this.clientIp(caller, req.ip),
-      device: { trusted: false, verifiedAt },
+      device: { trusted, verifiedAt },
     });
     let challenge: DecisionResponse['challenge'] = null;
     let enrolUrl: string | null = null;
@@ -120,7 +160,15 @@ export class DecisionsService {
     let completion: ChallengeStatus['completion'] = null;
     if (status === 'completed' && c.completedAt && c.memberId) {
       const member = await this.db.manager.findOneByOrFail(MemberEntity, { id: c.memberId });
-      completion = { token: this.completionToken(c, member.externalId), memberExternalId: member.externalId, deviceId: c.deviceId ?? '', completedAt: iso(c.completedAt) };
+      const trust = c.deviceRecordId ? await this.devices.tokenFor(c.deviceRecordId) : null;
+      completion = {
+        token: this.completionToken(c, member.externalId),
+        memberExternalId: member.externalId,
+        deviceId: c.deviceId ?? '',
+        completedAt: iso(c.completedAt),
+        trustToken: trust?.token ?? null,
+        trustExpiresAt: trust?.expiresAt ? iso(trust.expiresAt) : null,
+      };
     }
     return { id: c.id, status, interval: nextInterval, slowDown: tooFast, expiresAt: iso(c.expiresAt), completion };
   }
@@ -146,6 +194,7 @@ export class DecisionsService {
     ip: string | null,
     now: Date,
   ): Promise<NonNullable<DecisionResponse['challenge']>> {
+    await this.capPending(m, memberId, now);
     const userCode = newUserCode();
     const row: ChallengeEntity = Object.assign(new ChallengeEntity(), {
       id: newId(),
@@ -183,6 +232,28 @@ export class DecisionsService {
     };
   }
 
+  /**
+   * Open sign-in challenges are capped: per member (a new one expires the oldest beyond the cap, so a TV that
+   * retries keeps working) and overall (beyond it, new logins are refused until some expire).
+   */
+  private async capPending(m: Parameters<Parameters<Db['write']>[0]>[0], memberId: string, now: Date): Promise<void> {
+    const t = now.getTime();
+    const cap = this.config.devices.maxPending;
+    const open = await this.db.raw<{ n: number | string }>(
+      m,
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM challenges WHERE status = 'pending' AND purpose = 'login' AND expires_at > ? LIMIT ${cap}) open_challenges`,
+      [t],
+    );
+    if (Number(open[0]?.n ?? 0) >= cap) throw new AppException(429, 'rate_limited', 'Too many sign-ins are waiting for verification. Try again in a few minutes.');
+    const mine = await this.db.raw<{ id: string }>(
+      m,
+      `SELECT id FROM challenges WHERE member_id = ? AND purpose = 'login' AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC, id`,
+      [memberId, t],
+    );
+    const surplus = mine.slice(this.config.devices.pendingPerMember - 1).map((r) => r.id);
+    if (surplus.length) await this.db.exec(m, `UPDATE challenges SET status = 'expired' WHERE status = 'pending' AND id IN (${surplus.map(() => '?').join(', ')})`, surplus);
+  }
+
   private async enrolLink(m: Parameters<Parameters<Db['write']>[0]>[0], memberId: string, now: Date): Promise<string> {
     return `${this.config.publicUrl}/enrol#link=${await this.memberLink(m, memberId, 'enrol', now)}`;
   }
@@ -216,6 +287,8 @@ export class DecisionsService {
       enrolUrl,
       challenge,
       restrictedLibraries: restricted,
+      trustToken: null,
+      trustExpiresAt: null,
     };
   }
 
@@ -231,22 +304,31 @@ export class DecisionsService {
     return { ip: r.ip, ipTrusted: r.trusted };
   }
 
-  private async findMember(serverId: string, externalId: string): Promise<{ id: string; externalId: string; firstSeenAt: Date; removedAt: Date | null } | null> {
-    const rows = await this.db.raw<{ id: string; first_seen_at: string | number; removed_at: string | number | null }>(
+  private async findMember(serverId: string, externalId: string): Promise<MemberRef | null> {
+    const rows = await this.db.raw<{ id: string; first_seen_at: string | number; removed_at: string | number | null; credential_version: number | string; emergency_at: string | number | null }>(
       this.db.manager,
-      'SELECT id, first_seen_at, removed_at FROM members WHERE server_id = ? AND external_id = ?',
+      'SELECT id, first_seen_at, removed_at, credential_version, emergency_at FROM members WHERE server_id = ? AND external_id = ?',
       [serverId, externalId],
     );
     const r = rows[0];
-    return r ? { id: r.id, externalId, firstSeenAt: new Date(Number(r.first_seen_at)), removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)) } : null;
+    return r
+      ? {
+          id: r.id,
+          externalId,
+          firstSeenAt: new Date(Number(r.first_seen_at)),
+          removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)),
+          credentialVersion: Number(r.credential_version),
+          emergencyAt: r.emergency_at === null ? null : new Date(Number(r.emergency_at)),
+        }
+      : null;
   }
 
   /** A member the directory has not pushed yet is added on first sign-in (with their own grace period). */
-  private async findOrAddMember(serverId: string, externalId: string, username: string | undefined, now: Date): Promise<{ id: string; externalId: string; firstSeenAt: Date; removedAt: Date | null }> {
+  private async findOrAddMember(serverId: string, externalId: string, username: string | undefined, now: Date): Promise<MemberRef> {
     const found = await this.findMember(serverId, externalId);
     if (found) return found;
     if (!username) throw AppException.notFound('member_not_found', 'This member is not in the directory yet: send `member.username` or sync the directory.');
-    const row = Object.assign(new MemberEntity(), { id: newId(), serverId, externalId, username, displayName: null, email: null, firstSeenAt: now, updatedAt: now, removedAt: null });
+    const row = Object.assign(new MemberEntity(), { id: newId(), serverId, externalId, username, displayName: null, email: null, firstSeenAt: now, updatedAt: now, removedAt: null, credentialVersion: 0, emergencyAt: null });
     await this.db.write(async (m) => {
       await m.createQueryBuilder().insert().into(MemberEntity).values(row).orIgnore().execute();
     });
@@ -254,6 +336,31 @@ export class DecisionsService {
     if (!added) throw AppException.notFound('member_not_found');
     return added;
   }
+}
+
+interface MemberRef {
+  id: string;
+  externalId: string;
+  firstSeenAt: Date;
+  removedAt: Date | null;
+  credentialVersion: number;
+  emergencyAt: Date | null;
+}
+
+function refusedAppPassword(): DecisionResponse {
+  const message = 'This app password is not valid: it was revoked, or mistyped. Create a new one on your security page.';
+  return {
+    decision: 'deny',
+    reasons: [{ code: 'app_password_invalid', policyId: null, message }],
+    explanation: message,
+    deadline: null,
+    daysLeft: null,
+    enrolUrl: null,
+    challenge: null,
+    restrictedLibraries: [],
+    trustToken: null,
+    trustExpiresAt: null,
+  };
 }
 
 /** In grace, past the deadline, or let in with libraries restricted: the member gets a way to enrol. */
@@ -275,7 +382,7 @@ function newUserCode(): string {
 }
 
 
-const POLICY_COLUMNS = 'id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, reverify_after_hours, bypass_cidrs, first_activated_at';
+const POLICY_COLUMNS = 'id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, allow_app_passwords, reverify_after_hours, bypass_cidrs, first_activated_at';
 
 interface PolicyRow {
   id: string;
@@ -287,6 +394,7 @@ interface PolicyRow {
   accepted: 'any' | 'phishing_resistant';
   allow_email: number | boolean;
   enforcement: 'block' | 'restrict';
+  allow_app_passwords: number | boolean;
   reverify_after_hours: number | null;
   bypass_cidrs: string;
   first_activated_at: string | number | null;
@@ -303,6 +411,7 @@ function policyFromRow(r: PolicyRow): EnginePolicy {
     accepted: r.accepted,
     allowEmail: r.allow_email === true || r.allow_email === 1,
     enforcement: r.enforcement,
+    allowAppPasswords: r.allow_app_passwords === true || r.allow_app_passwords === 1,
     reverifyAfterHours: r.reverify_after_hours,
     bypassCidrs: JSON.parse(r.bypass_cidrs) as string[],
     firstActivatedAt: r.first_activated_at === null ? null : new Date(Number(r.first_activated_at)),

@@ -13,6 +13,7 @@ import { hmacSha256, safeEqual } from '../crypto/primitives';
 import { Db } from '../database/db';
 import { EmailCodeEntity, FactorEntity, MemberEntity, RecoveryCodeEntity } from '../database/entities';
 import { composeMail, MailerService } from '../notifications/mailer.service';
+import { credentialsChanged } from '../devices/credentials';
 import { FactorsRepository } from './factors.repository';
 import { newRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from './recovery';
 import { auditIds, Subject, subjectColumns } from './subject';
@@ -85,6 +86,8 @@ export class FactorsService {
       if (step === null || !(await this.repo.claimTotpStep(m, factor.id, step, now))) return false;
       const older = (await this.repo.list(subject, m)).filter((f) => f.kind === 'totp' && f.id !== factor.id).map((f) => f.id);
       await this.repo.delete(m, older);
+      // A replaced authenticator (new phone): devices trusted under the old one are trusted no longer.
+      if (older.length && subject.kind === 'member') await credentialsChanged(this.db, m, subject.id, 'factor_changed', now);
       await this.repo.update(m, factor.id, { status: 'active', confirmedAt: now });
       await this.audit.record({ type: older.length ? 'factor.rotated' : 'factor.added', outcome: 'success', ...auditIds(subject), ip, details: { kind: 'totp', factorId } }, m);
       return true;
@@ -252,6 +255,7 @@ export class FactorsService {
     if (!factor) throw AppException.notFound('factor_not_found');
     await this.db.write(async (m) => {
       await this.repo.delete(m, [factorId]);
+      if (subject.kind === 'member' && factor.status === 'active') await credentialsChanged(this.db, m, subject.id, 'factor_removed', this.clock.now());
       await this.audit.record({ type: 'factor.removed', outcome: 'success', ...auditIds(subject), ip, details: { kind: factor.kind, factorId } }, m);
     });
     await this.notify(subject, 'factor_removed', describeKind(factor.kind));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
 import { DecisionsController } from '../decisions/decisions.controller';
 import { DecisionsService } from '../decisions/decisions.service';
 import { MemberFactsRepository } from './member-facts.repository';
@@ -6,6 +7,7 @@ import { PoliciesController } from './policies.controller';
 import { PoliciesService } from './policies.service';
 
 @Module({
+  imports: [DevicesModule],
   controllers: [PoliciesController, DecisionsController],
   providers: [PoliciesService, DecisionsService, MemberFactsRepository],
 })

@@ -163,6 +163,7 @@ export function toPolicy(p: PolicyEntity): Policy {
     accepted: p.accepted,
     allowEmail: p.allowEmail,
     enforcement: p.enforcement,
+    allowAppPasswords: p.allowAppPasswords,
     reverifyAfterHours: p.reverifyAfterHours,
     bypassCidrs: p.bypassCidrs,
     activatedAt: isoOrNull(p.firstActivatedAt),

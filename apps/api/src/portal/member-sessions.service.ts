@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
+import { EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
@@ -13,6 +13,8 @@ import { MemberEntity, MemberLinkEntity, MemberSessionEntity, ServerEntity } fro
 const LINK_TTL_MS = 15 * 60_000;
 const SESSION_IDLE_MS = 30 * 60_000;
 const SESSION_MAX_MS = 12 * 3_600_000;
+/** A session from a TV code lives no longer than the code could. */
+const PAIRING_SESSION_MS = 15 * 60_000;
 /** Changing factors needs a verification with an existing factor this recently. */
 export const FRESH_VERIFICATION_MS = 10 * 60_000;
 
@@ -65,24 +67,42 @@ export class MemberSessionsService {
       if (spent.affected !== 1) return null;
       const member = await m.findOneBy(MemberEntity, { id: link.memberId, removedAt: IsNull() });
       if (!member) return null;
-      const session = Object.assign(new MemberSessionEntity(), {
-        id: newId(),
-        memberId: member.id,
-        tokenHash: sha256Hex(token),
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: new Date(now.getTime() + SESSION_MAX_MS),
-        revokedAt: null,
-        verifiedAt: null,
-        ip: client.ip.slice(0, 64),
-        userAgent: client.userAgent?.slice(0, 512) ?? null,
-      });
+      const session = this.newSession(member.id, token, client, now);
       await m.insert(MemberSessionEntity, session);
       await this.audit.record({ type: 'member_session.start', outcome: 'success', memberId: member.id, ip: client.ip, details: { purpose: link.purpose } }, m);
       return { session, member };
     });
     if (!result) throw new AppException(400, 'link_invalid');
     return { token, info: result };
+  }
+
+  /**
+   * A session started from a TV code: it can confirm it is the member (with a factor) and answer that one
+   * sign-in request, nothing else. Runs in the caller's transaction.
+   */
+  async openPairingSession(m: EntityManager, memberId: string, challengeId: string, client: { ip: string; userAgent?: string }): Promise<{ token: string; session: MemberSessionEntity }> {
+    const now = this.clock.now();
+    const token = randomToken(32);
+    const session = Object.assign(this.newSession(memberId, token, client, now), { scope: 'pairing' as const, pairingChallengeId: challengeId, expiresAt: new Date(now.getTime() + PAIRING_SESSION_MS) });
+    await m.insert(MemberSessionEntity, session);
+    return { token, session };
+  }
+
+  private newSession(memberId: string, token: string, client: { ip: string; userAgent?: string }, now: Date): MemberSessionEntity {
+    return Object.assign(new MemberSessionEntity(), {
+      id: newId(),
+      memberId,
+      tokenHash: sha256Hex(token),
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_MAX_MS),
+      revokedAt: null,
+      verifiedAt: null,
+      ip: client.ip.slice(0, 64),
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      scope: 'full' as const,
+      pairingChallengeId: null,
+    });
   }
 
   async authenticate(token: string | undefined): Promise<MemberSessionInfo | null> {

@@ -72,7 +72,7 @@ export class PortalController {
   }
 
   @Delete('portal/session')
-  @MemberAuth()
+  @MemberAuth({ pairing: true })
   @Endpoint({ summary: 'Sign out of the member pages', status: 204 })
   async end(@CurrentMember() me: MemberPrincipal, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.sessions.end(me.sessionId);
@@ -160,39 +160,41 @@ export class PortalController {
   }
 
   @Post('me/challenges')
-  @MemberAuth()
+  @MemberAuth({ pairing: true })
   @Endpoint({ summary: 'Start confirming it is you (needed before changing sign-in methods)', response: Challenge, status: 201 })
   challenge(@CurrentMember() me: MemberPrincipal, @Req() req: FastifyRequest): Promise<Challenge> {
     return this.portal.stepUp(me, req.ip);
   }
 
   @Get('me/challenges/:challengeId')
-  @MemberAuth()
+  @MemberAuth({ pairing: true })
   @Endpoint({ summary: 'A challenge of yours', params: ChallengeIdParams, response: Challenge, errors: ['challenge_not_found'] })
   getChallenge(@CurrentMember() me: MemberPrincipal, @Param() p: ChallengeIdParams): Promise<Challenge> {
     return this.portal.challenge(me, p.challengeId);
   }
 
   @Post('me/challenges/:challengeId/email')
-  @MemberAuth()
+  @MemberAuth({ pairing: true })
   @Endpoint({ summary: 'E-mail a code for this challenge (a new code replaces the previous one)', params: ChallengeIdParams, response: EmailCodeSent, errors: ['challenge_not_found', 'factor_unavailable', 'rate_limited'] })
   sendEmail(@CurrentMember() me: MemberPrincipal, @Param() p: ChallengeIdParams, @Req() req: FastifyRequest): Promise<EmailCodeSent> {
     return this.portal.sendEmailCode(me, p.challengeId, req.ip);
   }
 
   @Post('me/challenges/:challengeId/passkey-options')
-  @MemberAuth()
+  @MemberAuth({ pairing: true })
   @Endpoint({ summary: 'Options to use a passkey for this challenge (navigator.credentials.get)', params: ChallengeIdParams, response: WebAuthnOptions, errors: ['challenge_not_found', 'factor_unavailable'] })
   passkeyAssertionOptions(@CurrentMember() me: MemberPrincipal, @Param() p: ChallengeIdParams): Promise<Record<string, unknown>> {
     return this.portal.passkeyAssertionOptions(me, p.challengeId);
   }
 
   @Post('me/challenges/:challengeId/verify')
-  @MemberAuth()
+  @MemberAuth({ pairing: true })
   @Endpoint({ summary: 'Answer a challenge with a code, a recovery code or a passkey', params: ChallengeIdParams, body: VerifyRequest, response: VerifyResult, errors: ['verification_failed', 'challenge_not_found'] })
   async verify(@CurrentMember() me: MemberPrincipal, @Param() p: ChallengeIdParams, @Body() body: VerifyRequest, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<VerifyResult> {
     const done = await this.portal.verify(me, p.challengeId, body, req.ip);
-    if (done.purpose === 'step_up' && done.sessionId === me.sessionId) {
+    // Passing a factor raises this session (new id and cookie): for its own step-up, and for a sign-in
+    // challenge answered here. (A step-up of another session raises nothing.)
+    if ((done.purpose === 'step_up' && done.sessionId === me.sessionId) || done.purpose === 'login') {
       const renewed = await this.elevated(me, reply);
       return { status: 'completed', challengeId: done.id, csrfToken: renewed.csrfToken };
     }
@@ -207,6 +209,6 @@ export class PortalController {
 
   private async open(reply: FastifyReply, token: string, session: MemberSessionEntity): Promise<MemberSelf> {
     setSessionCookie(reply, this.config, token, session.expiresAt, 'member');
-    return this.portal.self({ type: 'member', memberId: session.memberId, sessionId: session.id, recentlyVerified: this.sessions.recentlyVerified(session) });
+    return this.portal.self({ type: 'member', memberId: session.memberId, sessionId: session.id, recentlyVerified: this.sessions.recentlyVerified(session), scope: session.scope });
   }
 }

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Challenge, EmailCodeSent, Factor, MemberSelf, PendingFactor, RecoveryCodes, RecoveryCodesStatus, TotpEnrolment, VerifyRequest } from '@latchkey/contracts';
 import { AppException } from '../common/app-exception';
 import type { MemberPrincipal } from '../common/principal';
+import { Clock } from '../common/clock';
 import { Db } from '../database/db';
+import { DevicesService } from '../devices/devices.service';
 import { ChallengeEntity, MemberEntity } from '../database/entities';
 import { FactorsService } from '../factors/factors.service';
 import { PasskeysService } from '../factors/passkeys.service';
@@ -22,6 +24,8 @@ export class PortalService {
     private readonly passkeys: PasskeysService,
     private readonly verification: VerificationService,
     private readonly sessions: MemberSessionsService,
+    private readonly devices: DevicesService,
+    private readonly clock: Clock,
   ) {}
 
   async self(me: MemberPrincipal): Promise<MemberSelf> {
@@ -103,8 +107,14 @@ export class PortalService {
     return this.verification.passkeyOptions(subject(me), challengeId);
   }
 
-  verify(me: MemberPrincipal, challengeId: string, body: VerifyRequest, ip: string): Promise<ChallengeEntity> {
-    return this.verification.verify(subject(me), challengeId, body, ip);
+  /** Answers a challenge; for a sign-in with "remember this device", that device is trusted from now on. */
+  async verify(me: MemberPrincipal, challengeId: string, body: VerifyRequest, ip: string): Promise<ChallengeEntity> {
+    const done = await this.verification.verify(subject(me), challengeId, body, ip);
+    if (done.purpose === 'login' && body.remember === true) {
+      const now = this.clock.now();
+      await this.db.write((m) => this.devices.trust(m, done, 'remembered', now));
+    }
+    return done;
   }
 
   /** Changing factors: free while the member has none; afterwards only right after a verification. */

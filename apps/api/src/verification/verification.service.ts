@@ -70,7 +70,8 @@ export class VerificationService {
 
   /** How this subject can answer, from the factors they have (and, for a login, what its policies accept). */
   async methods(subject: Subject, c?: ChallengeEntity): Promise<VerificationMethod[]> {
-    const all = await this.allMethods(subject);
+    let all = await this.allMethods(subject);
+    if (await this.inEmergency(subject)) all = all.filter((m) => EMERGENCY_METHODS.includes(m));
     const accepted = acceptedKinds(c);
     return accepted ? all.filter((m) => accepted.includes(METHOD_KIND[m])) : all;
   }
@@ -134,6 +135,8 @@ export class VerificationService {
     }
     const completed = await this.db.write(async (m) => {
       const done = await this.repo.completeChallenge(m, c.id, req.method, this.clock.now());
+      // Back in after "I lost my phone": the other factors count again.
+      if (done && subject.kind === 'member') await this.db.raw(m, 'UPDATE members SET emergency_at = NULL WHERE id = ?', [subject.id]);
       if (done) await this.audit.record({ type: 'verification', outcome: 'success', ...auditIds(subject), ip, details: { challengeId, method: req.method, purpose: c.purpose } }, m);
       return done;
     });
@@ -143,10 +146,18 @@ export class VerificationService {
     return { ...c, status: 'completed', completedAt: now, completedMethod: req.method };
   }
 
+  private async inEmergency(subject: Subject): Promise<boolean> {
+    if (subject.kind !== 'member') return false;
+    const rows = await this.db.raw<{ emergency_at: number | string | null }>(this.db.manager, 'SELECT emergency_at FROM members WHERE id = ?', [subject.id]);
+    return rows[0]?.emergency_at !== null && rows[0]?.emergency_at !== undefined;
+  }
+
   private async check(subject: Subject, c: ChallengeEntity, req: VerifyRequest, ip: string): Promise<boolean> {
     // A login under a phishing-resistant policy takes a passkey and nothing else.
     const accepted = acceptedKinds(c);
     if (accepted && !accepted.includes(METHOD_KIND[req.method])) return false;
+    // After "I lost my phone" the phone's authenticator and passkeys may be in someone else's hands.
+    if (!EMERGENCY_METHODS.includes(req.method) && (await this.inEmergency(subject))) return false;
     switch (req.method) {
       case 'totp':
         return this.factors.verifyTotp(subject, req.code ?? '', ip);
@@ -159,6 +170,8 @@ export class VerificationService {
     }
   }
 }
+
+const EMERGENCY_METHODS: VerificationMethod[] = ['recovery_code', 'email'];
 
 const METHOD_KIND: Record<VerificationMethod, string> = { totp: 'totp', recovery_code: 'recovery_codes', email: 'email', passkey: 'passkey' };
 

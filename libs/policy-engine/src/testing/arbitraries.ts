@@ -35,6 +35,7 @@ export const policyArb: fc.Arbitrary<Policy> = fc.record({
   accepted: fc.constantFrom('any' as const, 'phishing_resistant' as const),
   allowEmail: fc.boolean(),
   enforcement: fc.constantFrom('block' as const, 'restrict' as const),
+  allowAppPasswords: fc.boolean(),
   reverifyAfterHours: fc.option(fc.integer({ min: 1, max: 72 }), { nil: null }),
   bypassCidrs: fc.subarray([...CIDRS]),
   firstActivatedAt: fc.option(activatedArb, { nil: null, freq: 8 }),
@@ -66,7 +67,7 @@ export const memberArb: fc.Arbitrary<MemberFacts> = fc.record({
 
 export const clientArb: fc.Arbitrary<ClientContext> = fc.record({ ip: fc.constantFrom(...CLIENT_IPS), ipTrusted: fc.boolean() });
 
-export const deviceArb: fc.Arbitrary<DeviceContext> = fc.record({ trusted: fc.boolean(), verifiedAt: fc.option(fc.oneof(nowArb, dateArb), { nil: null, freq: 3 }) });
+export const deviceArb: fc.Arbitrary<DeviceContext> = fc.record({ trusted: fc.boolean(), appPassword: fc.boolean(), verifiedAt: fc.option(fc.oneof(nowArb, dateArb), { nil: null, freq: 3 }) });
 
 const requestArb = fc.oneof(
   fc.constant({ action: 'login' as const, libraryId: null }),

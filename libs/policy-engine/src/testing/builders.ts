@@ -23,6 +23,7 @@ export function policy(over: Partial<Policy> = {}): Policy {
     accepted: 'any',
     allowEmail: true,
     enforcement: 'block',
+    allowAppPasswords: true,
     reverifyAfterHours: null,
     bypassCidrs: [],
     firstActivatedAt: T0,

@@ -113,6 +113,7 @@ describe('PolicyFormPage', () => {
         accepted: 'phishing_resistant',
         allowEmail: false,
         enforcement: 'restrict',
+        allowAppPasswords: true,
         reverifyAfterHours: null,
         bypassCidrs: ['192.168.1.0/24', '10.0.0.0/8'],
         enabled: true,
@@ -134,6 +135,7 @@ describe('PolicyFormPage', () => {
         accepted: 'any',
         allowEmail: true,
         enforcement: 'block',
+        allowAppPasswords: true,
         reverifyAfterHours: null,
         bypassCidrs: [],
         enabled: false,
@@ -241,6 +243,7 @@ describe('PolicyFormPage', () => {
       accepted: 'any',
       allowEmail: true,
       enforcement: 'block',
+      allowAppPasswords: true,
       bypassCidrs: ['192.168.1.0/24'],
     });
     req.flush({ ...existing, gracePeriodDays: 21 });

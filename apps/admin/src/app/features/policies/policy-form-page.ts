@@ -68,6 +68,7 @@ export class PolicyFormPage implements OnInit {
     gracePeriodDays: [14 as number | null, [Validators.required, Validators.min(0), Validators.max(365), Validators.pattern(/^\d+$/)]],
     accepted: ['any' as Accepted],
     allowEmail: [true],
+    allowAppPasswords: [true],
     enforcement: ['block' as Enforcement],
     bypassCidrs: [''],
     enabled: [false],
@@ -117,6 +118,7 @@ export class PolicyFormPage implements OnInit {
       gracePeriodDays: policy.gracePeriodDays,
       accepted: policy.accepted,
       allowEmail: policy.allowEmail,
+      allowAppPasswords: policy.allowAppPasswords,
       enforcement: policy.enforcement,
       bypassCidrs: policy.bypassCidrs.join('\n'),
       enabled: policy.enabled,
@@ -150,6 +152,7 @@ export class PolicyFormPage implements OnInit {
       gracePeriodDays: Number(v.gracePeriodDays),
       accepted: v.accepted,
       allowEmail: v.allowEmail,
+      allowAppPasswords: v.allowAppPasswords,
       enforcement: v.enforcement,
       reverifyAfterHours: this.policy()?.reverifyAfterHours ?? null,
       bypassCidrs: cidrLines(v.bypassCidrs),
@@ -171,7 +174,7 @@ export class PolicyFormPage implements OnInit {
     return fieldMessage(this.form.controls[name], this.submitted(), MESSAGES[name], this.apiField(name));
   }
 
-  protected apiError(name: 'groups' | 'libraries' | 'accepted' | 'allowEmail' | 'enforcement' | 'bypassCidrs'): string | null {
+  protected apiError(name: 'groups' | 'libraries' | 'accepted' | 'allowEmail' | 'allowAppPasswords' | 'enforcement' | 'bypassCidrs'): string | null {
     return this.apiField(name);
   }
 
