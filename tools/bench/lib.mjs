@@ -17,10 +17,10 @@ export async function freePort() {
 }
 
 /** Starts dist/apps/api on 127.0.0.1 with its own data directory; resolves once the setup link is printed. */
-export async function startService(env = {}, { cpu } = {}) {
+export async function startService(env = {}, { cpu, nodeArgs = [] } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lk-bench-'));
   const port = await freePort();
-  const args = ['dist/apps/api/apps/api/src/main.js'];
+  const args = [...nodeArgs, 'dist/apps/api/apps/api/src/main.js'];
   const cmd = cpu !== undefined && fs.existsSync('/usr/bin/taskset') ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(cmd[0], cmd[1], {
     env: { ...process.env, LATCHKEY_DATA_DIR: dataDir, LATCHKEY_PORT: String(port), LATCHKEY_HOST: '127.0.0.1', LATCHKEY_LOG_LEVEL: 'warn', ...env },
@@ -90,4 +90,39 @@ export function writeResults(name, results) {
   const file = path.join('bench-results', `${name}.json`);
   fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, results }, null, 2) + '\n');
   return file;
+}
+
+/**
+ * Remembered devices for `externalId`, one per load connection: enrols an authenticator app on the member
+ * pages, makes recovery codes, then for each device logs in, answers the challenge with a recovery code and
+ * "remember this device", and polls for the trust token. The policy must already ask for MFA.
+ */
+export async function rememberedDevices(svc, apiKey, externalId, count) {
+  const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const json = async (res) => {
+    if (res.status >= 300) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
+    return { body: await res.json(), cookie: res.headers.get('set-cookie')?.split(';')[0] };
+  };
+  const portal = async (url) => {
+    const link = new URL(url).hash.slice(1).split('&').find((p) => p.startsWith('link=')).slice(5);
+    const s = await json(await fetch(`${svc.base}/api/v1/portal/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link }) }));
+    return { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.body.csrfToken };
+  };
+  const enrol = (await json(await fetch(`${svc.base}/api/v1/directory/members/${externalId}/links`, { method: 'POST', headers: auth, body: '{"purpose":"enrol"}' }))).body.url;
+  let me = await portal(enrol);
+  const totpStart = (await json(await fetch(`${svc.base}/api/v1/me/factors/totp`, { method: 'POST', headers: me, body: '{}' }))).body;
+  const confirmed = await json(await fetch(`${svc.base}/api/v1/me/factors/totp/${totpStart.factorId}/confirm`, { method: 'POST', headers: me, body: JSON.stringify({ code: await totp(totpStart.secret) }) }));
+  me = { ...me, cookie: confirmed.cookie, 'x-csrf-token': confirmed.body.csrfToken };
+  const { codes } = (await json(await fetch(`${svc.base}/api/v1/me/factors/recovery-codes`, { method: 'POST', headers: me, body: '{}' }))).body;
+  const devices = [];
+  for (let i = 0; i < count; i++) {
+    const deviceId = `bench-device-${i}`;
+    const login = JSON.stringify({ member: { externalId }, device: { id: deviceId, name: `Bench ${i}` }, client: { name: 'Jellyfin Web', version: '10.11' } });
+    const { challenge } = (await json(await fetch(`${svc.base}/api/v1/logins`, { method: 'POST', headers: auth, body: login }))).body;
+    const page = await portal(challenge.portalUrl);
+    await json(await fetch(`${svc.base}/api/v1/me/challenges/${challenge.id}/verify`, { method: 'POST', headers: page, body: JSON.stringify({ method: 'recovery_code', code: codes[i], remember: true }) }));
+    const polled = (await json(await fetch(`${svc.base}/api/v1/challenges/${challenge.id}`, { headers: auth }))).body;
+    devices.push({ externalId, deviceId, token: polled.completion.trustToken });
+  }
+  return devices;
 }

@@ -11,6 +11,7 @@ import { AppModule, FEATURE_MODULES } from './app.module';
 import { Clock } from './common/clock';
 import { PinoNestLogger } from './common/nest-logger';
 import type { AppConfig } from './config/config';
+import { registerFastLogin } from './decisions/fast-login';
 import { Metrics } from './health/metrics';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
 import { registerSecurityHeaders } from './web/security-headers';
@@ -62,6 +63,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
 
   const metrics = new Metrics();
   metrics.register(fastify as unknown as FastifyInstance);
+  const enableFastLogin = registerFastLogin(fastify as unknown as FastifyInstance);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, clock: opts.clock, metrics }), adapter, {
     logger: new PinoNestLogger(fastify.log),
@@ -88,5 +90,6 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     } as never);
   }
   await app.init();
+  enableFastLogin(app);
   return app;
 }

@@ -29,6 +29,8 @@ type Unchained = Omit<AuditEventEntity, 'seq' | 'prevHash' | 'hash'>;
 const GENESIS = '0'.repeat(64);
 const FLUSH_AFTER_MS = 10;
 const FLUSH_AT = 500;
+const INSERT_ENTRY = 'INSERT INTO audit_events (id, seq, at, type, outcome, member_id, admin_id, ip, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
 /** Serialises appends to the chain across PostgreSQL instances (SQLite writes are already serial). */
 const CHAIN_LOCK = 7_271_043_002;
 
@@ -48,6 +50,8 @@ export class AuditService implements OnApplicationShutdown {
   private pending: Unchained[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Batches handed to the asynchronous path and not yet written. */
+  private queued = 0;
 
   constructor(
     private readonly db: Db,
@@ -78,8 +82,16 @@ export class AuditService implements OnApplicationShutdown {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return this.flushing;
+    // On SQLite, when nothing else is writing, in one synchronous transaction: no transaction held open
+    // across awaits, so the login hot path's own writes are not pushed off it.
+    // (Not while an earlier batch is still on its way: entries keep their order.)
+    if (this.queued === 0 && this.appendNow(batch)) return this.flushing;
+    this.queued++;
     this.flushing = this.flushing.then(() =>
-      this.db.write((m) => this.append(m, batch)).catch((e: unknown) => this.logger.error(`Could not write ${batch.length} audit entries: ${(e as Error).message}`)),
+      this.db
+        .write((m) => this.append(m, batch))
+        .catch((e: unknown) => this.logger.error(`Could not write ${batch.length} audit entries: ${(e as Error).message}`))
+        .finally(() => this.queued--),
     );
     return this.flushing;
   }
@@ -111,6 +123,30 @@ export class AuditService implements OnApplicationShutdown {
         checked++;
       }
       if (rows.length < page) return { ok: true, checked, firstBreak: null };
+    }
+  }
+
+  private appendNow(rows: Unchained[]): boolean {
+    const sync = this.db.sync;
+    if (!sync) return false;
+    try {
+      return (
+        sync.tryTransaction(() => {
+          const head = sync.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+          let seq = head?.seq ?? 0;
+          let prev = head?.hash ?? GENESIS;
+          for (const r of rows) {
+            const entry = Object.assign(new AuditEventEntity(), r, { seq: ++seq, prevHash: prev });
+            entry.hash = entryHash(prev, entry);
+            prev = entry.hash;
+            sync.run(INSERT_ENTRY, [entry.id, entry.seq, entry.at.getTime(), entry.type, entry.outcome, entry.memberId, entry.adminId, entry.ip, entry.details, entry.prevHash, entry.hash]);
+          }
+          return true;
+        }) ?? false
+      );
+    } catch (e) {
+      this.logger.error(`Could not write ${rows.length} audit entries: ${(e as Error).message}`);
+      return true;
     }
   }
 

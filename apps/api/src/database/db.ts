@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { SqliteSync } from './sqlite-sync';
 
 /**
  * The database handle services use. Every write goes through `write()`, one transaction each.
@@ -15,6 +16,13 @@ export class Db {
   constructor(readonly dataSource: DataSource) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
+
+  /** Synchronous SQLite access for hot paths; null on PostgreSQL. */
+  get sync(): SqliteSync | null {
+    if (this.syncAccess === undefined) this.syncAccess = SqliteSync.of(this.dataSource);
+    return this.syncAccess;
+  }
+  private syncAccess: SqliteSync | null | undefined;
 
   get manager(): EntityManager {
     return this.dataSource.manager;

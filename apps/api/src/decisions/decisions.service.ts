@@ -14,7 +14,7 @@ import { Db } from '../database/db';
 import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity } from '../database/entities';
 import { randomToken, sha256Hex } from '../crypto/primitives';
 import { MemberFactsRepository } from '../policies/member-facts.repository';
-import { DevicesService } from '../devices/devices.service';
+import { DevicesService, TrustCheck } from '../devices/devices.service';
 
 const CHALLENGE_TTL_MS = 10 * 60_000;
 const LINK_TTL_MS = 15 * 60_000;
@@ -49,19 +49,7 @@ export class DecisionsService {
       ? await this.devices.checkTrust({ memberId: member.id, credentialVersion: member.credentialVersion, serverId, deviceId: req.device.id, token: req.trustToken, ip: client.ip, rotate: true })
       : null;
     const appPassword = req.appPassword ? await this.devices.checkAppPassword(member.id, req.appPassword, client.ip) : null;
-    const audit = {
-      type: 'login.decision',
-      memberId: member.id,
-      ip: client.ip,
-      details: {
-        serverId,
-        deviceId: req.device.id,
-        deviceName: req.device.name ?? null,
-        client: clientName,
-        trust: trust ? (trust.ok ? trust.kind : `rejected:${trust.reason}`) : null,
-        appPassword: appPassword ? (appPassword.ok ? appPassword.id : 'rejected') : null,
-      } as Record<string, unknown>,
-    };
+    const audit = loginAudit(serverId, member.id, client.ip, req, clientName, trust, appPassword);
     if (appPassword && !appPassword.ok) {
       // An app password that is wrong or revoked is refused outright: the app cannot answer a challenge anyway.
       this.audit.recordSoon({ ...audit, outcome: 'deny', details: { ...audit.details, reasons: ['app_password_invalid'] } });
@@ -100,6 +88,51 @@ export class DecisionsService {
       answer.trustExpiresAt = trust.expiresAt ? iso(trust.expiresAt) : null;
     }
     return answer;
+  }
+
+  /**
+   * The login hot path, answered synchronously from SQLite when the answer needs no write but the
+   * remembered device's token rotation: a member on a remembered device, no policy, LAN bypass, an
+   * exemption, a removed member. Anything else (a challenge or enrolment link to create, a member to add,
+   * an app password, a replayed token, PostgreSQL) returns null and takes `login()`. Same facts, same
+   * engine, same answer and audit entry.
+   */
+  loginNow(caller: ServerPrincipal, req: LoginDecisionRequest): DecisionResponse | null {
+    const sync = this.db.sync;
+    if (!sync || req.appPassword) return null;
+    const now = this.clock.now();
+    const member = memberRef(sync.get<MemberRow>(MEMBER_BY_EXTERNAL_ID, [caller.serverId, req.member.externalId]), req.member.externalId);
+    if (!member || member.emergencyAt) return null;
+    const client = this.clientIp(caller, req.ip);
+    const trusted = req.trustToken
+      ? this.devices.checkTrustNow({ memberId: member.id, credentialVersion: member.credentialVersion, serverId: caller.serverId, deviceId: req.device.id, token: req.trustToken, ip: client.ip, rotate: true })
+      : null;
+    if (req.trustToken && !trusted) return null;
+    const facts = this.facts.factsNow(member, now);
+    if (!facts) return null;
+    const decision = decide({
+      now,
+      action: 'login',
+      libraryId: null,
+      member: facts,
+      policies: sync.all<PolicyRow>(POLICIES).map(policyFromRow),
+      client,
+      device: { trusted: trusted?.check.ok === true, verifiedAt: trusted?.check.ok ? trusted.check.verifiedAt : null },
+    });
+    if ((decision.decision !== 'allow' && decision.decision !== 'deny') || needsEnrolLink(decision) || Array.isArray(decision.restrictedLibraries) && decision.restrictedLibraries.length) return null;
+    let trust = trusted?.check ?? null;
+    if (trusted?.rotate) {
+      trust = trusted.rotate();
+      if (!trust) return null;
+    }
+    const clientName = `${req.client.name}${req.client.version ? ` ${req.client.version}` : ''}`;
+    const audit = loginAudit(caller.serverId, member.id, client.ip, req, clientName, trust, null);
+    this.audit.recordSoon({ ...audit, outcome: decision.decision, details: { ...audit.details, policyIds: decision.policyIds, reasons: decision.reasons.map((r) => r.code), challengeId: null } });
+    return {
+      ...answerOf(decision, null, null, decision.restrictedLibraries === 'all' ? 'all' : []),
+      trustToken: trust?.ok ? trust.token : null,
+      trustExpiresAt: trust?.ok && trust.expiresAt ? iso(trust.expiresAt) : null,
+    };
   }
 
   async access(caller: ServerPrincipal, req: AccessRequest): Promise<DecisionResponse> {
@@ -278,23 +311,12 @@ export class DecisionsService {
       );
       restricted = rows.map((r) => r.external_id);
     }
-    return {
-      decision: decision.decision,
-      reasons: decision.reasons,
-      explanation: decision.explanation,
-      deadline: decision.deadline ? iso(decision.deadline) : null,
-      daysLeft: decision.daysLeft,
-      enrolUrl,
-      challenge,
-      restrictedLibraries: restricted,
-      trustToken: null,
-      trustExpiresAt: null,
-    };
+    return answerOf(decision, enrolUrl, challenge, restricted);
   }
 
   /** Live policies, read raw (every decision reads them; a handful of rows). */
   private async policies(): Promise<EnginePolicy[]> {
-    const rows = await this.db.raw<PolicyRow>(this.db.manager, `SELECT ${POLICY_COLUMNS} FROM policies WHERE deleted_at IS NULL`);
+    const rows = await this.db.raw<PolicyRow>(this.db.manager, POLICIES);
     return rows.map(policyFromRow);
   }
 
@@ -305,22 +327,7 @@ export class DecisionsService {
   }
 
   private async findMember(serverId: string, externalId: string): Promise<MemberRef | null> {
-    const rows = await this.db.raw<{ id: string; first_seen_at: string | number; removed_at: string | number | null; credential_version: number | string; emergency_at: string | number | null }>(
-      this.db.manager,
-      'SELECT id, first_seen_at, removed_at, credential_version, emergency_at FROM members WHERE server_id = ? AND external_id = ?',
-      [serverId, externalId],
-    );
-    const r = rows[0];
-    return r
-      ? {
-          id: r.id,
-          externalId,
-          firstSeenAt: new Date(Number(r.first_seen_at)),
-          removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)),
-          credentialVersion: Number(r.credential_version),
-          emergencyAt: r.emergency_at === null ? null : new Date(Number(r.emergency_at)),
-        }
-      : null;
+    return memberRef((await this.db.raw<MemberRow>(this.db.manager, MEMBER_BY_EXTERNAL_ID, [serverId, externalId]))[0], externalId);
   }
 
   /** A member the directory has not pushed yet is added on first sign-in (with their own grace period). */
@@ -336,6 +343,69 @@ export class DecisionsService {
     if (!added) throw AppException.notFound('member_not_found');
     return added;
   }
+}
+
+const MEMBER_BY_EXTERNAL_ID = 'SELECT id, first_seen_at, removed_at, credential_version, emergency_at FROM members WHERE server_id = ? AND external_id = ?';
+
+interface MemberRow {
+  id: string;
+  first_seen_at: string | number;
+  removed_at: string | number | null;
+  credential_version: number | string;
+  emergency_at: string | number | null;
+}
+
+function memberRef(r: MemberRow | undefined, externalId: string): MemberRef | null {
+  return r
+    ? {
+        id: r.id,
+        externalId,
+        firstSeenAt: new Date(Number(r.first_seen_at)),
+        removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)),
+        credentialVersion: Number(r.credential_version),
+        emergencyAt: r.emergency_at === null ? null : new Date(Number(r.emergency_at)),
+      }
+    : null;
+}
+
+function answerOf(decision: Decision, enrolUrl: string | null, challenge: DecisionResponse['challenge'], restricted: DecisionResponse['restrictedLibraries']): DecisionResponse {
+  return {
+    decision: decision.decision,
+    reasons: decision.reasons,
+    explanation: decision.explanation,
+    deadline: decision.deadline ? iso(decision.deadline) : null,
+    daysLeft: decision.daysLeft,
+    enrolUrl,
+    challenge,
+    restrictedLibraries: restricted,
+    trustToken: null,
+    trustExpiresAt: null,
+  };
+}
+
+/** The decision's audit entry (its outcome and reasons are added once decided). */
+function loginAudit(
+  serverId: string,
+  memberId: string,
+  ip: string | null,
+  req: LoginDecisionRequest,
+  clientName: string,
+  trust: TrustCheck | null,
+  appPassword: { ok: boolean; id?: string } | null,
+): { type: string; memberId: string; ip: string | null; details: Record<string, unknown> } {
+  return {
+    type: 'login.decision',
+    memberId,
+    ip,
+    details: {
+      serverId,
+      deviceId: req.device.id,
+      deviceName: req.device.name ?? null,
+      client: clientName,
+      trust: trust ? (trust.ok ? trust.kind : `rejected:${trust.reason}`) : null,
+      appPassword: appPassword ? (appPassword.ok ? appPassword.id : 'rejected') : null,
+    },
+  };
 }
 
 interface MemberRef {
@@ -382,7 +452,8 @@ function newUserCode(): string {
 }
 
 
-const POLICY_COLUMNS = 'id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, allow_app_passwords, reverify_after_hours, bypass_cidrs, first_activated_at';
+const POLICIES =
+  'SELECT id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, allow_app_passwords, reverify_after_hours, bypass_cidrs, first_activated_at FROM policies WHERE deleted_at IS NULL';
 
 interface PolicyRow {
   id: string;

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { DecisionsService } from '../decisions/decisions.service';
 import { AdminCredentials, credentialsFrom, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
 import type { Env } from '../config/config';
 
@@ -97,6 +98,32 @@ describe('devices, pairing and app passwords', () => {
       const second = (await login('alice', { trustToken: first.trustToken })).json();
       expect(second.decision).toBe('allow');
       expect(second.trustToken).not.toBe(first.trustToken);
+    });
+
+    it('the hot path answers remembered-device logins, with the same answer and audit entry as the ordinary path', async () => {
+      const decisions = t.app.get(DecisionsService);
+      const slow = jest.spyOn(decisions, 'login');
+      const { trustToken } = await remember();
+      slow.mockClear();
+      const fast = (await login('alice', { trustToken })).json();
+      expect(slow).not.toHaveBeenCalled();
+      expect(fast.decision).toBe('allow');
+      // The same request through the ordinary path (what PostgreSQL, or an open transaction, gets).
+      const ordinary = await decisions.login({ type: 'server', serverId: (await t.app.get(DataSource).query('SELECT id FROM servers'))[0].id, trustedProxies: [] }, {
+        member: { externalId: 'alice' },
+        device: { id: 'browser-1', name: 'Firefox on laptop' },
+        client: { name: 'Jellyfin Web', version: '10.11' },
+        ip: { peer: '192.168.1.20', forwardedFor: [] },
+        trustToken: fast.trustToken,
+      });
+      expect({ ...ordinary, trustToken: 'x' }).toEqual({ ...fast, trustToken: 'x' });
+      await t.app.get(AuditService).flush();
+      const rows = await t.app.get(DataSource).query("SELECT outcome, ip, details FROM audit_events WHERE type = 'login.decision' ORDER BY seq DESC LIMIT 2");
+      expect(rows[0]).toEqual(rows[1]);
+      // A login that needs a write (a challenge) is left to the ordinary path.
+      await login('bob');
+      expect(slow).toHaveBeenCalledTimes(2);
+      slow.mockRestore();
     });
 
     it('stolen token replayed after rotation → challenge, and the device is revoked for its owner too', async () => {

@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CryptoService } from '../crypto/crypto.service';
 import { hmacSha256, randomToken, safeEqual } from '../crypto/primitives';
 import { Db } from '../database/db';
+import type { SqliteSync } from '../database/sqlite-sync';
 import { AppPasswordEntity, MemberDeviceEntity } from '../database/device-entities';
 import { credentialsChanged } from './credentials';
 
@@ -72,55 +73,91 @@ export class DevicesService implements OnModuleInit {
 
   // ---- Trust tokens ------------------------------------------------------------------------
 
-  async checkTrust(input: { memberId: string; credentialVersion: number; serverId: string; deviceId: string; token: string; ip: string | null; rotate: boolean }): Promise<TrustCheck> {
+  async checkTrust(input: TrustInput): Promise<TrustCheck> {
     const parsed = parseToken(input.token);
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const rows = await this.db.raw<DeviceRow>(this.db.manager, `SELECT ${DEVICE_COLUMNS} FROM member_devices WHERE id = ?`, [parsed.recordId]);
-    const row = rows[0];
-    if (!row) return { ok: false, reason: 'unknown' };
+    const row = (await this.db.raw<DeviceRow>(this.db.manager, DEVICE_BY_ID, [parsed.recordId]))[0];
     const epoch = await this.currentEpoch();
-    if (!safeEqual(this.signature(row, parsed.generation, epoch), parsed.signature)) return { ok: false, reason: 'forged' };
-    // The signature is good, so the token was really issued for this record: now check it is used where it belongs.
-    if (row.member_id !== input.memberId) return { ok: false, reason: 'other_member' };
-    if (row.server_id !== input.serverId || row.device_id !== input.deviceId) return { ok: false, reason: 'other_device' };
     const now = this.clock.now();
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    const expiresAt = row.expires_at === null ? null : new Date(Number(row.expires_at));
-    if (expiresAt && expiresAt <= now) return { ok: false, reason: 'expired' };
-    if (Number(row.credential_version) !== input.credentialVersion) return { ok: false, reason: 'credentials_changed' };
-    const current = Number(row.generation);
-    const rotatedAt = row.rotated_at === null ? null : Number(row.rotated_at);
-    const previousStillGood = parsed.generation === current - 1 && rotatedAt !== null && now.getTime() - rotatedAt < ROTATION_OVERLAP_MS;
-    if (parsed.generation !== current && !previousStillGood) {
-      await this.db.write((m) => this.revokeRows(m, 'id = ?', [row.id], 'token_reuse', now));
-      await this.audit.record({ type: 'device.revoked', outcome: 'success', memberId: row.member_id, ip: input.ip, details: { deviceRecordId: row.id, reason: 'token_reuse', generation: parsed.generation, current } });
+    const verdict = this.evaluate(row, parsed, input, now, epoch);
+    if (verdict.kind === 'failed') return verdict.check;
+    if (verdict.kind === 'reused') {
+      await this.db.write((m) => this.revokeRows(m, 'id = ?', [verdict.row.id], 'token_reuse', now));
+      await this.audit.record({ type: 'device.revoked', outcome: 'success', memberId: verdict.row.member_id, ip: input.ip, details: { deviceRecordId: verdict.row.id, reason: 'token_reuse', generation: parsed.generation } });
       return { ok: false, reason: 'reused' };
     }
-    let generation = current;
-    if (input.rotate && parsed.generation === current) {
-      const changed = await this.db.write((m) =>
-        this.db.exec(m, 'UPDATE member_devices SET generation = generation + 1, rotated_at = ?, last_used_at = ?, last_ip = ? WHERE id = ? AND generation = ? AND revoked_at IS NULL', [
-          now.getTime(),
-          now.getTime(),
-          input.ip?.slice(0, 64) ?? null,
-          row.id,
-          current,
-        ]),
-      );
+    let generation = verdict.generation;
+    if (input.rotate && verdict.rotate) {
+      const changed = await this.db.write((m) => this.db.exec(m, ROTATE, this.rotateParams(verdict.row, input, now)));
+      generation += 1;
       // Lost a race with a parallel login of the same device: it rotated; hand out its token.
-      generation = current + 1;
       if (changed !== 1) {
-        const again = (await this.db.raw<DeviceRow>(this.db.manager, `SELECT ${DEVICE_COLUMNS} FROM member_devices WHERE id = ?`, [row.id]))[0];
+        const again = (await this.db.raw<DeviceRow>(this.db.manager, DEVICE_BY_ID, [verdict.row.id]))[0];
         if (!again || again.revoked_at !== null) return { ok: false, reason: 'revoked' };
         generation = Number(again.generation);
       }
     }
+    return this.accepted(verdict.row, generation, epoch);
+  }
+
+  /**
+   * The same check, synchronously on SQLite, for the login hot path. Null when it cannot be answered
+   * without the asynchronous path: not SQLite, a replayed token to revoke, or a rotation while another
+   * transaction is open.
+   */
+  checkTrustNow(input: TrustInput): { check: TrustCheck; rotate: (() => TrustCheck | null) | null } | null {
+    const sync = this.db.sync;
+    if (!sync) return null;
+    const parsed = parseToken(input.token);
+    if (!parsed) return { check: { ok: false, reason: 'malformed' }, rotate: null };
+    const now = this.clock.now();
+    const epoch = this.epochNow(sync, now);
+    const verdict = this.evaluate(sync.get<DeviceRow>(DEVICE_BY_ID, [parsed.recordId]), parsed, input, now, epoch);
+    if (verdict.kind === 'failed') return { check: verdict.check, rotate: null };
+    if (verdict.kind === 'reused') return null;
+    const { row, generation } = verdict;
+    const check = this.accepted(row, generation, epoch);
+    if (!(input.rotate && verdict.rotate)) return { check, rotate: null };
+    // Rotating is the caller's last step, once it knows the answer needs no other write.
+    const rotate = () => (sync.tryRun(ROTATE, this.rotateParams(row, input, now)) === 1 ? this.accepted(row, generation + 1, epoch) : null);
+    return { check, rotate };
+  }
+
+  /**
+   * Forged, or issued for another member or device, revoked, expired, or from before a credential change:
+   * refused. The current generation, or the previous one shortly after a rotation: accepted. Older: replayed.
+   */
+  private evaluate(row: DeviceRow | undefined, parsed: ParsedToken, input: TrustInput, now: Date, epoch: number): Verdict {
+    const fail = (reason: TrustFailure): Verdict => ({ kind: 'failed', check: { ok: false, reason } });
+    if (!row) return fail('unknown');
+    if (!safeEqual(this.signature(row, parsed.generation, epoch), parsed.signature)) return fail('forged');
+    // The signature is good, so the token was really issued for this record: now check it is used where it belongs.
+    if (row.member_id !== input.memberId) return fail('other_member');
+    if (row.server_id !== input.serverId || row.device_id !== input.deviceId) return fail('other_device');
+    if (row.revoked_at !== null) return fail('revoked');
+    if (row.expires_at !== null && Number(row.expires_at) <= now.getTime()) return fail('expired');
+    if (Number(row.credential_version) !== input.credentialVersion) return fail('credentials_changed');
+    const current = Number(row.generation);
+    if (parsed.generation === current) return { kind: 'accepted', row, generation: current, rotate: true };
+    const rotatedAt = row.rotated_at === null ? null : Number(row.rotated_at);
+    if (parsed.generation === current - 1 && rotatedAt !== null && now.getTime() - rotatedAt < ROTATION_OVERLAP_MS) {
+      return { kind: 'accepted', row, generation: current, rotate: false };
+    }
+    return { kind: 'reused', row };
+  }
+
+  private accepted(row: DeviceRow, generation: number, epoch: number): TrustCheck {
+    const expiresAt = row.expires_at === null ? null : new Date(Number(row.expires_at));
     return { ok: true, deviceRecordId: row.id, kind: row.kind, verifiedAt: new Date(Number(row.verified_at)), token: this.tokenAt(row, generation, epoch), expiresAt };
+  }
+
+  private rotateParams(row: DeviceRow, input: TrustInput, now: Date): unknown[] {
+    return [now.getTime(), now.getTime(), input.ip?.slice(0, 64) ?? null, row.id, Number(row.generation)];
   }
 
   /** The current token of a device record (what a poll hands the server after the member approved). */
   async tokenFor(recordId: string): Promise<{ token: string; expiresAt: Date | null } | null> {
-    const row = (await this.db.raw<DeviceRow>(this.db.manager, `SELECT ${DEVICE_COLUMNS} FROM member_devices WHERE id = ?`, [recordId]))[0];
+    const row = (await this.db.raw<DeviceRow>(this.db.manager, DEVICE_BY_ID, [recordId]))[0];
     if (!row || row.revoked_at !== null) return null;
     const expiresAt = row.expires_at === null ? null : new Date(Number(row.expires_at));
     if (expiresAt && expiresAt <= this.clock.now()) return null;
@@ -349,6 +386,13 @@ export class DevicesService implements OnModuleInit {
     return this.crypto.sign(`trust-token:${epoch}`, [row.id, generation, row.member_id, row.server_id, row.device_id, Number(row.credential_version), expires, row.kind].join('\n'));
   }
 
+  private epochNow(sync: SqliteSync, now: Date): number {
+    if (now.getTime() - this.epochReadAt < EPOCH_REFRESH_MS && now.getTime() >= this.epochReadAt) return this.epoch;
+    this.epoch = Number(sync.get<{ value: string }>('SELECT value FROM system_settings WHERE name = ?', [EPOCH_SETTING])?.value ?? 0);
+    this.epochReadAt = now.getTime();
+    return this.epoch;
+  }
+
   private async currentEpoch(): Promise<number> {
     const now = this.clock.now().getTime();
     if (now - this.epochReadAt < EPOCH_REFRESH_MS && now >= this.epochReadAt) return this.epoch;
@@ -359,7 +403,30 @@ export class DevicesService implements OnModuleInit {
   }
 }
 
-const DEVICE_COLUMNS = 'id, member_id, server_id, device_id, kind, generation, credential_version, verified_at, rotated_at, expires_at, revoked_at';
+const DEVICE_BY_ID = 'SELECT id, member_id, server_id, device_id, kind, generation, credential_version, verified_at, rotated_at, expires_at, revoked_at FROM member_devices WHERE id = ?';
+const ROTATE = 'UPDATE member_devices SET generation = generation + 1, rotated_at = ?, last_used_at = ?, last_ip = ? WHERE id = ? AND generation = ? AND revoked_at IS NULL';
+
+export interface TrustInput {
+  memberId: string;
+  credentialVersion: number;
+  serverId: string;
+  deviceId: string;
+  token: string;
+  ip: string | null;
+  /** Logins rotate the token; access checks only check it. */
+  rotate: boolean;
+}
+
+interface ParsedToken {
+  recordId: string;
+  generation: number;
+  signature: string;
+}
+
+type Verdict =
+  | { kind: 'failed'; check: TrustCheck }
+  | { kind: 'accepted'; row: DeviceRow; generation: number; rotate: boolean }
+  | { kind: 'reused'; row: DeviceRow };
 
 interface DeviceListRow {
   id: string;
@@ -374,7 +441,7 @@ interface DeviceListRow {
   server_name: string;
 }
 
-function parseToken(token: string): { recordId: string; generation: number; signature: string } | null {
+function parseToken(token: string): ParsedToken | null {
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== TOKEN_PREFIX) return null;
   const [, recordId, gen, signature] = parts as [string, string, string, string];

@@ -19,22 +19,18 @@ export class MemberFactsRepository {
   async factsFor(member: { id: string; firstSeenAt: Date; removedAt: Date | null }, now: Date): Promise<MemberFacts> {
     const m = this.db.manager;
     const [groups, factors, exemptions] = await Promise.all([
-      this.db.raw<{ group_id: string }>(m, 'SELECT group_id FROM member_groups WHERE member_id = ?', [member.id]),
-      this.db.raw<{ kind: FactorKind }>(m, "SELECT DISTINCT kind FROM factors WHERE member_id = ? AND status = 'active'", [member.id]),
-      this.db.raw<{ id: string; policy_id: string | null; reason: string; expires_at: string | number | null }>(
-        m,
-        'SELECT id, policy_id, reason, expires_at FROM exemptions WHERE member_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)',
-        [member.id, now.getTime()],
-      ),
+      this.db.raw<{ group_id: string }>(m, GROUPS_OF, [member.id]),
+      this.db.raw<{ kind: FactorKind }>(m, FACTORS_OF, [member.id]),
+      this.db.raw<ExemptionRow>(m, EXEMPTIONS_OF, [member.id, now.getTime()]),
     ]);
-    return {
-      id: member.id,
-      groups: groups.map((g) => g.group_id),
-      firstSeenAt: member.firstSeenAt,
-      factors: factors.map((f) => f.kind),
-      exemptions: exemptions.map((e) => ({ id: e.id, policyId: e.policy_id, reason: e.reason, expiresAt: e.expires_at === null ? null : new Date(Number(e.expires_at)) })),
-      removed: member.removedAt !== null,
-    };
+    return toFacts(member, groups, factors, exemptions);
+  }
+
+  /** The same, synchronously on SQLite (the login hot path); null on PostgreSQL. */
+  factsNow(member: { id: string; firstSeenAt: Date; removedAt: Date | null }, now: Date): MemberFacts | null {
+    const sync = this.db.sync;
+    if (!sync) return null;
+    return toFacts(member, sync.all(GROUPS_OF, [member.id]), sync.all(FACTORS_OF, [member.id]), sync.all(EXEMPTIONS_OF, [member.id, now.getTime()]));
   }
 
   /** Every live member's facts, for previews (set-based: four queries whatever the member count). */
@@ -95,4 +91,31 @@ export class MemberFactsRepository {
       ids.length ? new Set((await this.db.raw<{ id: string }>(this.db.manager, `SELECT id FROM ${table} WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((r) => r.id)) : new Set<string>();
     return { groups: await find('directory_groups', groups), libraries: await find('directory_libraries', libraries) };
   }
+}
+
+const GROUPS_OF = 'SELECT group_id FROM member_groups WHERE member_id = ?';
+const FACTORS_OF = "SELECT DISTINCT kind FROM factors WHERE member_id = ? AND status = 'active'";
+const EXEMPTIONS_OF = 'SELECT id, policy_id, reason, expires_at FROM exemptions WHERE member_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)';
+
+interface ExemptionRow {
+  id: string;
+  policy_id: string | null;
+  reason: string;
+  expires_at: string | number | null;
+}
+
+function toFacts(
+  member: { id: string; firstSeenAt: Date; removedAt: Date | null },
+  groups: { group_id: string }[],
+  factors: { kind: FactorKind }[],
+  exemptions: ExemptionRow[],
+): MemberFacts {
+  return {
+    id: member.id,
+    groups: groups.map((g) => g.group_id),
+    firstSeenAt: member.firstSeenAt,
+    factors: factors.map((f) => f.kind),
+    exemptions: exemptions.map((e) => ({ id: e.id, policyId: e.policy_id, reason: e.reason, expiresAt: e.expires_at === null ? null : new Date(Number(e.expires_at)) })),
+    removed: member.removedAt !== null,
+  };
 }

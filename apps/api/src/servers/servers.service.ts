@@ -90,6 +90,27 @@ export class ServersService {
     return { id: server.id, trustedProxies: server.trustedProxies ? (JSON.parse(server.trustedProxies) as string[]) : [] };
   }
 
+  /**
+   * The same, synchronously on SQLite (the login hot path). Undefined when it cannot say without the
+   * asynchronous path (PostgreSQL, or a last-used time to record while another transaction is open).
+   */
+  authenticateNow(presented: string | null): { id: string; trustedProxies: string[] } | null | undefined {
+    const sync = this.db.sync;
+    if (!sync) return undefined;
+    const hash = hashPresentedSecret(TokenPrefixes.serverApiKey, presented);
+    if (!hash) return null;
+    const row = sync.get<{ id: string; trusted_proxies: string | null; api_key_last_used_at: number | null }>(
+      'SELECT id, trusted_proxies, api_key_last_used_at FROM servers WHERE api_key_hash = ?',
+      [hash],
+    );
+    if (!row) return null;
+    const now = this.clock.now().getTime();
+    if ((row.api_key_last_used_at === null || now - Number(row.api_key_last_used_at) > 60_000) && sync.tryRun('UPDATE servers SET api_key_last_used_at = ? WHERE id = ?', [now, row.id]) === null) {
+      return undefined;
+    }
+    return { id: row.id, trustedProxies: row.trusted_proxies ? (JSON.parse(row.trusted_proxies) as string[]) : [] };
+  }
+
   private async require(id: string, m = this.db.manager): Promise<ServerEntity> {
     const server = await this.repo.findById(id, m);
     if (!server) throw AppException.notFound('server_not_found');
