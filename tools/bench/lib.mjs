@@ -38,19 +38,20 @@ export async function startService(env = {}, { cpu, nodeArgs = [] } = {}) {
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => { out += d; if (process.env.LK_BENCH_STDERR) process.stderr.write(d); });
     child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
   });
   const base = `http://127.0.0.1:${port}`;
   return {
     base,
     port,
+    pid: child.pid,
     dataDir,
     setupToken: new URL(setupUrl).hash.slice('#token='.length),
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!process.env.LK_BENCH_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -83,6 +84,12 @@ export async function ownerAndServer(svc) {
   });
   const { apiKey } = await res.json();
   return { cookie, csrfToken, apiKey };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc: contention makes it wait, not work more. */
+export function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 export function writeResults(name, results) {

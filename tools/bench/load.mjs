@@ -9,6 +9,7 @@ const [url, method, headersJson, body, seconds, connections, poolFile] = process
 const pool = poolFile ? JSON.parse(fs.readFileSync(poolFile, 'utf8')) : null;
 const latest = new Map((pool ?? []).map((d) => [d.deviceId, d]));
 let next = 0;
+const generation = (token) => Number(token.split('.')[2]);
 let lost = 0;
 const requests = pool
   ? [
@@ -28,7 +29,8 @@ const requests = pool
               lost++;
               if (process.env.LK_BENCH_DEBUG && lost < 5) process.stderr.write(`${status} ${resBody.slice(0, 300)}\n`);
             }
-            else latest.set(context.deviceId, { ...latest.get(context.deviceId), token: answer.trustToken });
+            // Answers can arrive out of order: keep the newest generation (`lkd1.<id>.<generation>.<mac>`).
+            else if (generation(answer.trustToken) > generation(latest.get(context.deviceId).token)) latest.set(context.deviceId, { ...latest.get(context.deviceId), token: answer.trustToken });
           } catch {
             lost++;
           }

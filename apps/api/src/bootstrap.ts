@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,7 +12,7 @@ import { AppModule, FEATURE_MODULES } from './app.module';
 import { Clock } from './common/clock';
 import { PinoNestLogger } from './common/nest-logger';
 import type { AppConfig } from './config/config';
-import { registerFastLogin } from './decisions/fast-login';
+import { FastLogin } from './decisions/fast-login';
 import { Metrics } from './health/metrics';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
 import { registerSecurityHeaders } from './web/security-headers';
@@ -28,7 +29,17 @@ const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
 
 /** Builds the whole service (API, console, member pages) without listening; main.ts and tests share it. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  // The login hot path sits in front of Fastify on the HTTP server (see FastLogin).
+  let hotPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
   const adapter = new FastifyAdapter({
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = http.createServer((req, res) => {
+        if (!hotPath?.(req, res)) handler(req, res);
+      });
+      // Fastify's own default (Node's 5 s closes media servers' pooled connections under their feet).
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
     logger: {
       level: opts.logLevel ?? config.logLevel,
       // Never log secrets: no headers at all, and paths without their query strings.
@@ -63,7 +74,8 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
 
   const metrics = new Metrics();
   metrics.register(fastify as unknown as FastifyInstance);
-  const enableFastLogin = registerFastLogin(fastify as unknown as FastifyInstance);
+  const fastLogin = new FastLogin(fastify as unknown as FastifyInstance, { bodyLimit: config.bodyLimit, hsts: config.publicUrl.startsWith('https://'), metrics });
+  hotPath = fastLogin.rawHandler;
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, clock: opts.clock, metrics }), adapter, {
     logger: new PinoNestLogger(fastify.log),
@@ -90,6 +102,6 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     } as never);
   }
   await app.init();
-  enableFastLogin(app);
+  fastLogin.enable(app);
   return app;
 }

@@ -17,6 +17,11 @@ export class Metrics {
     });
   }
 
+  /** Counts a request answered outside Fastify's routing (the login hot path). */
+  observe(method: string, route: string, status: number, seconds: number): void {
+    this.requests.observe({ method, route, status: String(status) }, seconds);
+  }
+
   register(fastify: FastifyInstance): void {
     fastify.addHook('onResponse', async (req, reply) => {
       // Route templates only (never raw URLs): bounded label sets, and no tokens from paths.

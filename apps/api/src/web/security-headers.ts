@@ -17,20 +17,34 @@ export const HTML_CSP = [
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
+/** The headers every response carries, whatever its type. */
+export function commonSecurityHeaders(opts: { hsts: boolean }): [string, string][] {
+  const headers: [string, string][] = [
+    ['x-content-type-options', 'nosniff'],
+    ['x-frame-options', 'DENY'],
+    ['referrer-policy', 'no-referrer'],
+    ['cross-origin-opener-policy', 'same-origin'],
+    ['cross-origin-resource-policy', 'same-origin'],
+    ['permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()'],
+  ];
+  if (opts.hsts) headers.push(['strict-transport-security', 'max-age=31536000; includeSubDomains']);
+  return headers;
+}
+
+/** The headers of a JSON answer from the API. */
+export function apiSecurityHeaders(opts: { hsts: boolean }): [string, string][] {
+  return [['content-security-policy', API_CSP], ...commonSecurityHeaders(opts), ['cache-control', 'no-store']];
+}
+
 /** Strict security headers on every response. */
 export function registerSecurityHeaders(fastify: FastifyInstance, opts: { hsts: boolean }): void {
+  const common = commonSecurityHeaders(opts);
   fastify.addHook('onSend', async (req, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
     // A 304 has no content type, and browsers merge its headers into the cached page: giving it the
     // API's CSP would blank a revisited page. The cached response keeps the CSP it came with.
     if (reply.statusCode !== 304) reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (opts.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of common) reply.header(name, value);
     if (!reply.hasHeader('cache-control') && !req.url.startsWith('/admin/') && req.url.startsWith('/api/')) {
       reply.header('cache-control', 'no-store');
     }
