@@ -8,3 +8,4 @@ export * from './health';
 export * from './tokens';
 export * from './factors';
 export * from './policies';
+export { signWebhook, verifyWebhookSignature, WebhookHeaders, WEBHOOK_TOLERANCE_SECONDS } from './webhooks';
