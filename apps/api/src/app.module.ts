@@ -8,6 +8,7 @@ import { ValidationInterceptor } from './common/validation.interceptor';
 import { CoreModule, CoreOptions } from './core.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthController } from './health/health.controller';
+import { NotificationsModule } from './notifications/notifications.module';
 import { DocsController } from './openapi/docs.controller';
 import { OpenApiDocument } from './openapi/openapi-document';
 import { PoliciesModule } from './policies/policies.module';
@@ -19,7 +20,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule, NotificationsModule];
 
 @Module({})
 export class AppModule {

@@ -33,6 +33,9 @@ export const ErrorCodes = {
   memberNotFound: 'member_not_found',
   policyNotFound: 'policy_not_found',
   exemptionNotFound: 'exemption_not_found',
+  channelNotFound: 'channel_not_found',
+  channelUnavailable: 'channel_unavailable',
+  targetRefused: 'target_refused',
   serviceUnavailable: 'service_unavailable',
   internal: 'internal_error',
 } as const;
@@ -70,6 +73,9 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   member_not_found: 'No such member.',
   policy_not_found: 'No such policy.',
   exemption_not_found: 'No such exemption.',
+  channel_not_found: 'No such notification channel.',
+  channel_unavailable: 'This kind of notification channel is not available here.',
+  target_refused: 'Latchkey does not send to this address (loopback, private, link-local or otherwise local). Allow-list it with LATCHKEY_WEBHOOK_ALLOW_HOSTS if you mean it.',
   service_unavailable: 'The service is not ready. Try again shortly.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
 };

@@ -8,4 +8,5 @@ export * from './health';
 export * from './tokens';
 export * from './factors';
 export * from './policies';
+export * from './notifications';
 export { signWebhook, verifyWebhookSignature, WebhookHeaders, WEBHOOK_TOLERANCE_SECONDS } from './webhooks';

@@ -16,3 +16,9 @@ export function TimestampColumn(name: string, options: Pick<ColumnOptions, 'null
 export function IdColumn(name: string, options: Pick<ColumnOptions, 'nullable'> = {}): PropertyDecorator {
   return Column({ name, type: 'varchar', length: 36, nullable: options.nullable ?? false });
 }
+
+/** A list of strings stored as JSON text. */
+export const jsonList: ValueTransformer = {
+  to: (v: string[] | null | undefined) => (v === undefined ? undefined : JSON.stringify(v ?? [])),
+  from: (v: string | null) => (v ? (JSON.parse(v) as string[]) : []),
+};
