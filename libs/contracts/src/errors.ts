@@ -36,6 +36,9 @@ export const ErrorCodes = {
   deviceNotFound: 'device_not_found',
   appPasswordNotFound: 'app_password_not_found',
   pairingCodeInvalid: 'pairing_code_invalid',
+  channelNotFound: 'channel_not_found',
+  channelUnavailable: 'channel_unavailable',
+  targetRefused: 'target_refused',
   serviceUnavailable: 'service_unavailable',
   internal: 'internal_error',
 } as const;
@@ -76,6 +79,9 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   device_not_found: 'No such device.',
   app_password_not_found: 'No such app password.',
   pairing_code_invalid: 'This code is not valid, or it has expired. Check the code on your TV; if it has changed, type the new one.',
+  channel_not_found: 'No such notification channel.',
+  channel_unavailable: 'This kind of notification channel is not available here.',
+  target_refused: 'Latchkey does not send to this address (loopback, private, link-local or otherwise local). Allow-list it with LATCHKEY_WEBHOOK_ALLOW_HOSTS if you mean it.',
   service_unavailable: 'The service is not ready. Try again shortly.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
 };

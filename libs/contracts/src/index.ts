@@ -9,3 +9,5 @@ export * from './tokens';
 export * from './factors';
 export * from './policies';
 export * from './devices';
+export * from './notifications';
+export { signWebhook, verifyWebhookSignature, WebhookHeaders, WEBHOOK_TOLERANCE_SECONDS } from './webhooks';

@@ -11,6 +11,8 @@ export const Permissions = {
   policiesRead: 'policies:read',
   policiesWrite: 'policies:write',
   auditRead: 'audit:read',
+  notificationsRead: 'notifications:read',
+  notificationsWrite: 'notifications:write',
 } as const;
 export type Permission = (typeof Permissions)[keyof typeof Permissions];
 
@@ -18,7 +20,7 @@ const all = Object.values(Permissions);
 export const RolePermissions: Record<AdminRole, readonly Permission[]> = {
   owner: all,
   admin: all,
-  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead],
+  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead, Permissions.notificationsRead],
 };
 
 export function roleAllows(role: AdminRole, permission: Permission): boolean {

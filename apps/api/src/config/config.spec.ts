@@ -30,9 +30,19 @@ describe('loadConfig', () => {
     ['LATCHKEY_LOG_LEVEL', 'loud'],
     ['LATCHKEY_BODY_LIMIT', '-1'],
     ['LATCHKEY_TRUSTED_PROXIES', '10.0.0.0/8, not-an-ip'],
+    ['LATCHKEY_WEBHOOK_ALLOW_HOSTS', 'hooks.lan, http://x'],
+    ['LATCHKEY_WEBHOOK_ALLOW_HOSTS', '10.0.0.0/33'],
+    ['LATCHKEY_WEBHOOK_ALLOW_HOSTS', '999.1.1.1'],
+    ['LATCHKEY_NOTIFY_MAX_ATTEMPTS', '0'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads the webhook allow-list as host names and IP ranges', () => {
+    const c = loadConfig({ LATCHKEY_WEBHOOK_ALLOW_HOSTS: ' Hooks.LAN. , 192.168.1.0/24,[::1], fd00::/8,127.0.0.1' });
+    expect(c.notifications.allow).toEqual({ hosts: ['hooks.lan'], cidrs: ['192.168.1.0/24', '::1', 'fd00::/8', '127.0.0.1'] });
+    expect(loadConfig({}).notifications).toEqual({ allow: { hosts: [], cidrs: [] }, timeoutMs: 10_000, maxAttempts: 10 });
   });
 
   it('names every bad variable at once', () => {

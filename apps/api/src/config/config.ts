@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { ipInCidrs } from '@latchkey/policy-engine';
 
 /**
  * Every environment variable Latchkey reads, in one place. `process.env` is read nowhere else.
@@ -52,6 +53,9 @@ const EnvSchema = z.object({
   LATCHKEY_PENDING_CHALLENGES_PER_MEMBER: intIn(1, 50).default(5),
   LATCHKEY_MAX_PENDING_CHALLENGES: intIn(10, 10_000_000).default(10_000),
   LATCHKEY_PAIRING_ATTEMPTS_PER_IP_PER_HOUR: intIn(1, 100_000).default(20),
+  LATCHKEY_WEBHOOK_ALLOW_HOSTS: z.string().default(''),
+  LATCHKEY_WEBHOOK_TIMEOUT_SECONDS: intIn(1, 120).default(10),
+  LATCHKEY_NOTIFY_MAX_ATTEMPTS: intIn(1, 30).default(10),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -80,6 +84,13 @@ export interface AppConfig {
   webauthn: { rpId: string; rpName: string; origins: string[] };
   verification: { lockoutThreshold: number; lockoutMinutes: number; challengeAttempts: number; ipAttemptsPer15Min: number };
   devices: { trustDays: number; pendingPerMember: number; maxPending: number; pairingAttemptsPerIpPerHour: number };
+  notifications: {
+    /** Targets the owner allows although they are loopback, private or link-local: host names (exact) and IPs/CIDRs. */
+    allow: { hosts: string[]; cidrs: string[] };
+    timeoutMs: number;
+    /** Attempts per delivery before it is given up. */
+    maxAttempts: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -112,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       `Invalid configuration:\n  LATCHKEY_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges (got ${JSON.stringify(truncate(badProxy))})`,
     );
   }
+  const allow = parseAllowList(e.LATCHKEY_WEBHOOK_ALLOW_HOSTS);
   const dataDir = path.resolve(cwd, e.LATCHKEY_DATA_DIR);
   const publicUrl = (e.LATCHKEY_PUBLIC_URL ?? `http://localhost:${e.LATCHKEY_PORT}`).replace(/\/+$/, '');
   return {
@@ -161,7 +173,29 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxPending: e.LATCHKEY_MAX_PENDING_CHALLENGES,
       pairingAttemptsPerIpPerHour: e.LATCHKEY_PAIRING_ATTEMPTS_PER_IP_PER_HOUR,
     },
+    notifications: { allow, timeoutMs: e.LATCHKEY_WEBHOOK_TIMEOUT_SECONDS * 1000, maxAttempts: e.LATCHKEY_NOTIFY_MAX_ATTEMPTS },
   };
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?)*$/;
+/** An IP address or CIDR range the policy engine's parser reads (its own network address lies in it). */
+const isIpOrCidr = (entry: string): boolean => /^[0-9a-f:.]+(\/\d{1,3})?$/.test(entry) && ipInCidrs(entry.split('/')[0] ?? '', [entry]);
+
+/** LATCHKEY_WEBHOOK_ALLOW_HOSTS: comma-separated host names and IP addresses/CIDR ranges. */
+function parseAllowList(raw: string): { hosts: string[]; cidrs: string[] } {
+  const hosts: string[] = [];
+  const cidrs: string[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean)) {
+    if (isIpOrCidr(entry)) cidrs.push(entry);
+    // A name whose last label is all digits would be read as an (invalid) IPv4 address: refused.
+    else if (HOST_NAME.test(entry.replace(/\.$/, '')) && !/(^|\.)\d+\.?$/.test(entry)) hosts.push(entry.replace(/\.$/, ''));
+    else {
+      throw new ConfigError(
+        `Invalid configuration:\n  LATCHKEY_WEBHOOK_ALLOW_HOSTS must be a comma-separated list of host names, IP addresses or CIDR ranges (got ${JSON.stringify(truncate(entry))})`,
+      );
+    }
+  }
+  return { hosts, cidrs };
 }
 
 function truncate(s: string): string {

@@ -22,3 +22,9 @@ export const intBool: ValueTransformer = {
   to: (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0),
   from: (v: number | boolean | null) => v === 1 || v === true,
 };
+
+/** A list of strings stored as JSON text. */
+export const jsonList: ValueTransformer = {
+  to: (v: string[] | null | undefined) => (v === undefined ? undefined : JSON.stringify(v ?? [])),
+  from: (v: string | null) => (v ? (JSON.parse(v) as string[]) : []),
+};

@@ -1,5 +1,6 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, ValueTransformer } from 'typeorm';
-import { IdColumn, TimestampColumn, intBool } from './columns';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { NOTIFICATION_ENTITIES } from '../notifications/notifications.entities';
+import { IdColumn, intBool, jsonList, TimestampColumn } from './columns';
 import type { AdminRole, ServerKind } from '@latchkey/contracts';
 
 /** Facts about this installation, e.g. the fingerprints of the keys the database was initialised with. */
@@ -370,11 +371,6 @@ export class AuditEventEntity {
   @Column({ type: 'varchar', length: 64 }) hash!: string;
 }
 
-const jsonList: ValueTransformer = {
-  to: (v: string[] | null | undefined) => (v === undefined ? undefined : JSON.stringify(v ?? [])),
-  from: (v: string | null) => (v ? (JSON.parse(v) as string[]) : []),
-};
-
 /** "Members in scope must have MFA": the owner's switch, scoped to groups and/or libraries. */
 @Entity('policies')
 export class PolicyEntity {
@@ -442,4 +438,5 @@ export const ENTITIES = [
   AuditEventEntity,
   PolicyEntity,
   ExemptionEntity,
+  ...NOTIFICATION_ENTITIES,
 ];

@@ -163,6 +163,7 @@ function statusOf(code: string): number {
       return 403;
     case 'server_not_found':
     case 'token_not_found':
+    case 'channel_not_found':
     case 'not_found':
       return 404;
     case 'setup_already_done':

@@ -16,6 +16,7 @@ import { Clock } from '../common/clock';
 import { iso, isoOrNull, newId } from '../common/ids';
 import { Db } from '../database/db';
 import { ExemptionEntity, MemberEntity, PolicyEntity } from '../database/entities';
+import { NotificationsService } from '../notifications/notifications.service';
 import { MemberFactsRepository } from './member-facts.repository';
 
 /** The owner's policies and exemptions: every change audited with the admin and before/after. */
@@ -26,6 +27,7 @@ export class PoliciesService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly facts: MemberFactsRepository,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async list(): Promise<Policy[]> {
@@ -50,6 +52,7 @@ export class PoliciesService {
     await this.db.write(async (m) => {
       await m.insert(PolicyEntity, row);
       await this.audit.record({ type: 'policy.created', outcome: 'success', adminId, details: { policyId: row.id, after: toPolicy(row) } }, m);
+      await this.notifications.emit('policy.changed', { policyId: row.id, policyName: row.name, change: 'created', adminId }, m);
     });
     return toPolicy(row);
   }
@@ -62,6 +65,7 @@ export class PoliciesService {
     await this.db.write(async (m) => {
       await m.update(PolicyEntity, { id }, changes);
       await this.audit.record({ type: 'policy.updated', outcome: 'success', adminId, details: { policyId: id, before: toPolicy(before), after: toPolicy(after) } }, m);
+      await this.notifications.emit('policy.changed', { policyId: id, policyName: after.name, change: 'updated', adminId }, m);
     });
     return toPolicy(after);
   }
@@ -74,6 +78,7 @@ export class PoliciesService {
     await this.db.write(async (m) => {
       await m.update(PolicyEntity, { id }, changes);
       await this.audit.record({ type: enabled ? 'policy.enabled' : 'policy.disabled', outcome: 'success', adminId, details: { policyId: id } }, m);
+      await this.notifications.emit('policy.changed', { policyId: id, policyName: before.name, change: enabled ? 'enabled' : 'disabled', adminId }, m);
     });
     return toPolicy(Object.assign(new PolicyEntity(), before, changes));
   }
@@ -83,6 +88,7 @@ export class PoliciesService {
     await this.db.write(async (m) => {
       await m.update(PolicyEntity, { id }, { deletedAt: this.clock.now(), enabled: false });
       await this.audit.record({ type: 'policy.deleted', outcome: 'success', adminId, details: { policyId: id, before: toPolicy(before) } }, m);
+      await this.notifications.emit('policy.changed', { policyId: id, policyName: before.name, change: 'deleted', adminId }, m);
     });
   }
 

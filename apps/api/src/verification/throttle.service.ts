@@ -8,6 +8,8 @@ export interface Limit {
   windowMs: number;
   /** When set, exceeding `max` locks the key this long; else the window simply runs out. */
   lockMs?: number;
+  /** Called once when this attempt is the one that started a lock (never for attempts refused by it). */
+  onLock?: () => void;
 }
 
 interface Row {
@@ -52,6 +54,7 @@ export class ThrottleService {
       if (Number(row.count) <= limit.max) return true;
       if (limit.lockMs) {
         await this.db.raw(m, 'UPDATE throttles SET locked_until = ? WHERE key = ?', [now + limit.lockMs, key]);
+        limit.onLock?.();
       }
       return false;
     });

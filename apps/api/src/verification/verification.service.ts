@@ -11,6 +11,7 @@ import { FactorsRepository } from '../factors/factors.repository';
 import { FactorsService, maskEmail } from '../factors/factors.service';
 import { PasskeysService } from '../factors/passkeys.service';
 import { auditIds, Subject, subjectColumns, subjectKey } from '../factors/subject';
+import { NotificationsService } from '../notifications/notifications.service';
 import { ThrottleService } from './throttle.service';
 
 const CHALLENGE_TTL_MS = 10 * 60_000;
@@ -33,6 +34,7 @@ export class VerificationService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async create(subject: Subject, purpose: string, opts: { sessionId?: string; ip?: string } = {}): Promise<Challenge> {
@@ -117,15 +119,17 @@ export class VerificationService {
     const now = this.clock.now();
     const lockMs = this.config.verification.lockoutMinutes * 60_000;
     const memberKey = `verify:${subjectKey(subject)}`;
+    let lockedNow = false;
     // Cheapest, narrowest budget first: the challenge's own, then the member's lockout, then the IP's.
     const reserved =
       (await this.db.write((m) => this.repo.reserveChallengeAttempt(m, c.id, now))) &&
-      (await this.throttle.consume(memberKey, { max: this.config.verification.lockoutThreshold, windowMs: DAY_MS, lockMs })) &&
+      (await this.throttle.consume(memberKey, { max: this.config.verification.lockoutThreshold, windowMs: DAY_MS, lockMs, onLock: () => (lockedNow = true) })) &&
       (await this.throttle.consume(`verify:ip:${ip}`, { max: this.config.verification.ipAttemptsPer15Min, windowMs: 15 * 60_000 }));
     if (!reserved) {
       const locked = await this.throttle.isLocked(memberKey);
       await this.audit.record({ type: 'verification', outcome: 'denied', ...auditIds(subject), ip, details: { challengeId, method: req.method, reason: locked ? 'lockout' : 'budget' } });
       if (locked) await this.factors.notify(subject, 'lockout');
+      if (lockedNow) void this.notifications.emit('lockout', { ...auditIds(subject), ip, lockedUntil: iso(new Date(now.getTime() + lockMs)) });
       throw new AppException(400, 'verification_failed');
     }
     const ok = await this.check(subject, c, req, ip);
@@ -142,7 +146,10 @@ export class VerificationService {
     });
     if (!completed) throw new AppException(400, 'verification_failed');
     await this.throttle.reset(memberKey);
-    if (req.method === 'recovery_code') await this.factors.notify(subject, 'recovery_used');
+    if (req.method === 'recovery_code') {
+      await this.factors.notify(subject, 'recovery_used');
+      void this.notifications.emit('recovery_code.used', { ...auditIds(subject), ip, remaining: (await this.factors.recoveryStatus(subject)).remaining });
+    }
     return { ...c, status: 'completed', completedAt: now, completedMethod: req.method };
   }
 
