@@ -1,8 +1,7 @@
-import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal, viewChildren } from '@angular/core';
 import type { Challenge, EmailCodeSent, VerificationMethod, VerifyResult } from '@latchkey/contracts';
 import { toApiProblem } from '../core/api-problem';
-import { PortalApi } from '../core/portal-api';
+import { ApiError, PortalApi } from '../core/portal-api';
 import { passkeyCancelled, passkeysSupported, usePasskey } from '@latchkey/ui';
 import { CodeForm } from './code-form';
 import { focuser } from './focus';
@@ -59,7 +58,7 @@ export class ChallengeAnswer {
     } catch (err) {
       const message = passkeyCancelled(err)
         ? 'The passkey was not used. Try again, or use another way below.'
-        : err instanceof HttpErrorResponse
+        : err instanceof ApiError
           ? toApiProblem(err).message
           : 'This device could not use a passkey. Use another way below.';
       this.problem.set({ method: 'passkey', message });

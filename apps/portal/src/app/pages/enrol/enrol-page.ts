@@ -1,10 +1,9 @@
-import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { Challenge, Factor, MemberSelf, PendingFactor, TotpEnrolment } from '@latchkey/contracts';
 import { toApiProblem } from '../../core/api-problem';
 import { takeLinkFragment } from '../../core/link-fragment';
-import { PortalApi } from '../../core/portal-api';
+import { ApiError, PortalApi } from '../../core/portal-api';
 import { createPasskey, passkeyCancelled, passkeysSupported } from '@latchkey/ui';
 import { ChallengeAnswer } from '../../shared/challenge-answer';
 import { CodeForm } from '../../shared/code-form';
@@ -111,7 +110,7 @@ export class EnrolPage {
       this.problem.set(
         passkeyCancelled(err)
           ? 'The passkey was not saved. Try again, or choose another way below.'
-          : err instanceof HttpErrorResponse
+          : err instanceof ApiError
             ? toApiProblem(err).message
             : 'This device could not create a passkey. Choose another way below.',
       );
