@@ -10,17 +10,13 @@ import { CodeForm } from '../../shared/code-form';
 import { confirmWith, factorName, mainFactors, maskEmail } from '../../shared/factor-words';
 import { focuser } from '../../shared/focus';
 import { RecoveryCodesPanel } from '../../shared/recovery-codes';
+import { TotpSetup } from '../../shared/totp-setup';
 
 type Step = 'loading' | 'no-link' | 'failed' | 'choose' | 'totp' | 'email' | 'recovery' | 'done' | 'enrolled' | 'step-up';
 
-/** The secret in groups of four, easier to type into an app by hand. */
-function grouped(secret: string): string {
-  return secret.replace(/\s/g, '').replace(/(.{4})(?=.)/g, '$1 ');
-}
-
 @Component({
   selector: 'app-enrol-page',
-  imports: [RouterLink, CodeForm, RecoveryCodesPanel, ChallengeAnswer],
+  imports: [RouterLink, CodeForm, RecoveryCodesPanel, ChallengeAnswer, TotpSetup],
   templateUrl: './enrol-page.html',
   styleUrl: './enrol-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -51,7 +47,6 @@ export class EnrolPage {
   protected readonly serverName = computed(() => this.self()?.server.name ?? 'your media server');
   protected readonly factors = computed(() => mainFactors(this.self()?.factors ?? []));
   protected readonly allFactors = computed(() => this.self()?.factors ?? []);
-  protected readonly secret = computed(() => grouped(this.totp()?.secret ?? ''));
   protected readonly confirmWith = computed(() => confirmWith(this.added() ?? this.factors()[0]));
   protected readonly factorName = factorName;
   /** The address the media server knows, partly hidden. */
@@ -134,10 +129,8 @@ export class EnrolPage {
     }
   }
 
-  protected async confirmApp(code: string): Promise<void> {
-    const totp = this.totp();
-    if (!totp || this.busy()) return;
-    await this.confirm(() => this.api.confirmTotp(totp.factorId, code), 'totp');
+  protected async appConfirmed(self: MemberSelf): Promise<void> {
+    await this.afterFactorAdded(self, 'totp');
   }
 
   protected async useEmail(event?: Event, input?: HTMLInputElement): Promise<void> {
