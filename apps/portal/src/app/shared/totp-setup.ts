@@ -42,6 +42,10 @@ function grouped(secret: string): string {
     />
   `,
   styles: `
+    app-code-form {
+      display: block;
+      margin-bottom: 1rem;
+    }
     .steps {
       padding-left: 1.4rem;
     }

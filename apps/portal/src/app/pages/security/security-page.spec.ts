@@ -220,7 +220,7 @@ describe('SecurityPage', () => {
     t.http.expectOne('/api/v1/me/sign-out-everywhere').flush({ devices: 2, appPasswords: 0, sessions: 1 });
     await t.settle();
     await refreshed(t, enrolled(), security({ devices: [] }));
-    expect(t.root.querySelector('#message-everywhere')?.textContent).toContain('You are signed out everywhere. 2 devices forgotten');
+    expect(t.root.querySelector('#message-everywhere')?.textContent).toContain('You are signed out everywhere: 2 devices forgotten.');
     expect(section(t, 'devices-heading').textContent).toContain('None right now');
   });
 

@@ -308,7 +308,7 @@ export class SecurityPage {
   protected signOutEverywhere(): Promise<void> {
     return this.run('everywhere', async () => {
       const n = await this.api.signOutEverywhere();
-      await this.done('everywhere', `You are signed out everywhere. ${count(n.devices, 'device')} forgotten; each will have to confirm it is you again.`);
+      await this.done('everywhere', `You are signed out everywhere: ${count(n.devices, 'device')} forgotten. Each will have to confirm it is you again.`);
     });
   }
 
@@ -317,7 +317,7 @@ export class SecurityPage {
       const n = await this.api.lostPhone();
       await this.done(
         'everywhere',
-        `Done. ${count(n.devices, 'device')} forgotten and ${count(n.appPasswords, 'app password')} revoked. Only a recovery code or a code by e-mail will work now.`,
+        `Done: ${count(n.devices, 'device')} forgotten and ${count(n.appPasswords, 'app password')} revoked. Only a recovery code or a code by e-mail will work now.`,
       );
     });
   }
@@ -333,6 +333,7 @@ export class SecurityPage {
   }
 }
 
+/** "1 device", "2 devices", "no devices". */
 function count(n: number, thing: string): string {
-  return `${n === 0 ? 'No' : n} ${thing}${n === 1 ? '' : 's'}`;
+  return `${n === 0 ? 'no' : n} ${thing}${n === 1 ? '' : 's'}`;
 }
