@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@latchkey/contracts';
+import { passkeyCancelled } from '@latchkey/ui';
 import { ApiError } from './portal-api';
 
 /** What went wrong with an API call, in the words the API used (its messages are written for members). */
@@ -29,4 +30,10 @@ export function toApiProblem(err: unknown): ApiProblem {
     return { status: err.status, code: 'unknown_error', message: `Something went wrong (error ${err.status}). Try again in a moment.` };
   }
   return { status: 0, code: 'unknown_error', message: 'Something went wrong. Try again.' };
+}
+
+/** What to say when making or using a passkey failed: closed by the member, refused by the API, or not possible here. */
+export function passkeyProblem(err: unknown, words: { cancelled: string; failed: string }): string {
+  if (passkeyCancelled(err)) return words.cancelled;
+  return err instanceof ApiError ? toApiProblem(err).message : words.failed;
 }

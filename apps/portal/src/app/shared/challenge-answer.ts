@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal, viewChildren } from '@angular/core';
 import type { Challenge, EmailCodeSent, VerificationMethod, VerifyResult } from '@latchkey/contracts';
-import { toApiProblem } from '../core/api-problem';
-import { ApiError, PortalApi } from '../core/portal-api';
-import { passkeyCancelled, passkeysSupported, usePasskey } from '@latchkey/ui';
+import { passkeyProblem, toApiProblem } from '../core/api-problem';
+import { PortalApi } from '../core/portal-api';
+import { passkeysSupported, usePasskey } from '@latchkey/ui';
 import { CodeForm } from './code-form';
 import { focuser } from './focus';
 
@@ -59,11 +59,10 @@ export class ChallengeAnswer {
       const assertion = await usePasskey(await this.api.passkeyRequestOptions(id));
       this.done(await this.api.verify(id, { method: 'passkey', assertion, ...this.rememberField() }));
     } catch (err) {
-      const message = passkeyCancelled(err)
-        ? 'The passkey was not used. Try again, or use another way below.'
-        : err instanceof ApiError
-          ? toApiProblem(err).message
-          : 'This device could not use a passkey. Use another way below.';
+      const message = passkeyProblem(err, {
+        cancelled: 'The passkey was not used. Try again, or use another way below.',
+        failed: 'This device could not use a passkey. Use another way below.',
+      });
       this.problem.set({ method: 'passkey', message });
     } finally {
       this.busy.set(false);

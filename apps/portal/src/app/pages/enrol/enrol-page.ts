@@ -1,10 +1,10 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { Challenge, Factor, MemberSelf, PendingFactor, TotpEnrolment } from '@latchkey/contracts';
-import { toApiProblem } from '../../core/api-problem';
+import { passkeyProblem, toApiProblem } from '../../core/api-problem';
 import { takeLinkFragment } from '../../core/link-fragment';
-import { ApiError, PortalApi } from '../../core/portal-api';
-import { createPasskey, passkeyCancelled, passkeysSupported } from '@latchkey/ui';
+import { PortalApi } from '../../core/portal-api';
+import { createPasskey, passkeysSupported } from '@latchkey/ui';
 import { ChallengeAnswer } from '../../shared/challenge-answer';
 import { CodeForm } from '../../shared/code-form';
 import { confirmWith, factorName, mainFactors, maskEmail } from '../../shared/factor-words';
@@ -103,11 +103,10 @@ export class EnrolPage {
     } catch (err) {
       if (await this.needsStepUp(err)) return;
       this.problem.set(
-        passkeyCancelled(err)
-          ? 'The passkey was not saved. Try again, or choose another way below.'
-          : err instanceof ApiError
-            ? toApiProblem(err).message
-            : 'This device could not create a passkey. Choose another way below.',
+        passkeyProblem(err, {
+          cancelled: 'The passkey was not saved. Try again, or choose another way below.',
+          failed: 'This device could not create a passkey. Choose another way below.',
+        }),
       );
     } finally {
       this.busy.set(false);

@@ -2,8 +2,8 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { NgTemplateOutlet } from '@angular/common';
 import { RouterLink } from '@angular/router';
 import type { AppPassword, AppPasswordCreated, Challenge, Factor, MemberDevice, MemberSecurity, MemberSelf, RecentSignIn, TotpEnrolment } from '@latchkey/contracts';
-import { createPasskey, passkeyCancelled, passkeysSupported } from '@latchkey/ui';
-import { toApiProblem } from '../../core/api-problem';
+import { createPasskey, passkeysSupported } from '@latchkey/ui';
+import { passkeyProblem, toApiProblem } from '../../core/api-problem';
 import { takeLinkFragment } from '../../core/link-fragment';
 import { ApiError, PortalApi } from '../../core/portal-api';
 import { ChallengeAnswer } from '../../shared/challenge-answer';
@@ -145,7 +145,7 @@ export class SecurityPage {
    * Runs one change: busy while it runs, a plain message if it fails. A change that needs a fresh verification
    * (403 `verification_required`) first asks the member to confirm it is them, then runs again.
    */
-  private async run(area: Area, action: () => Promise<void>): Promise<void> {
+  private async run(area: Area, action: () => Promise<void>, passkeyWords?: { cancelled: string; failed: string }): Promise<void> {
     if (this.busy()) return;
     this.busy.set(true);
     this.message.set(null);
@@ -156,15 +156,7 @@ export class SecurityPage {
         await this.stepUp(area, action);
       } else {
         this.view.set('overview');
-        this.say(
-          area,
-          false,
-          passkeyCancelled(err)
-            ? 'The passkey was not saved. You can try again.'
-            : err instanceof ApiError
-              ? toApiProblem(err).message
-              : 'This device could not create a passkey. Try another device, or an authenticator app.',
-        );
+        this.say(area, false, passkeyWords ? passkeyProblem(err, passkeyWords) : toApiProblem(err).message);
       }
     } finally {
       this.busy.set(false);
@@ -217,11 +209,15 @@ export class SecurityPage {
   // ---- Ways to confirm -----------------------------------------------------------------------
 
   protected addPasskey(): Promise<void> {
-    return this.run('factors', async () => {
-      const response = await createPasskey(await this.api.passkeyCreationOptions());
-      await this.api.registerPasskey(response, passkeyLabel(globalThis.navigator?.userAgent ?? ''));
-      await this.done('factors', 'Your passkey is added. Next time, you can confirm with this phone or computer.');
-    });
+    return this.run(
+      'factors',
+      async () => {
+        const response = await createPasskey(await this.api.passkeyCreationOptions());
+        await this.api.registerPasskey(response, passkeyLabel(globalThis.navigator?.userAgent ?? ''));
+        await this.done('factors', 'Your passkey is added. Next time, you can confirm with this phone or computer.');
+      },
+      { cancelled: 'The passkey was not saved. You can try again.', failed: 'This device could not create a passkey. Try another device, or an authenticator app.' },
+    );
   }
 
   protected startTotp(): Promise<void> {
