@@ -16,6 +16,8 @@ import { RunningService, startService } from './service';
  */
 
 const LAN = { peer: '192.168.1.20', forwardedFor: [] };
+/** A whole flow in the browser, with a check and two screenshots per step, takes several seconds. */
+const FLOW_MS = 90_000;
 
 describe('member pages: pair a TV, remember a browser, manage my security', () => {
   let svc: RunningService;
@@ -45,7 +47,7 @@ describe('member pages: pair a TV, remember a browser, manage my security', () =
     await requireMfaForEveryone(svc, owner);
     phone = await browser.newContext({ ...PHONE_360 });
     await phone.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: svc.base });
-  });
+  }, FLOW_MS);
   afterAll(async () => {
     stopPolling.abort();
     await browser?.close();
@@ -108,7 +110,7 @@ describe('member pages: pair a TV, remember a browser, manage my security', () =
     expect(next).toMatchObject({ decision: 'allow', challenge: null });
     tvTrustToken = next.trustToken!;
     await page.close();
-  });
+  }, FLOW_MS);
 
   it('"Remember this device" on /verify: the browser is not asked again', async () => {
     const login = await server.login({ member: { externalId: 'alice' }, device: { id: 'laptop-1', name: 'Firefox on laptop' }, client: { name: 'Jellyfin Web', version: '10.11' }, ip: LAN });
@@ -131,7 +133,7 @@ describe('member pages: pair a TV, remember a browser, manage my security', () =
     expect(again.decision).toBe('allow');
     laptopTrustToken = again.trustToken!;
     await page.close();
-  });
+  }, FLOW_MS);
 
   it('My security: forget a device, create and revoke an app password, sign out everywhere, I lost my phone', async () => {
     const manage = await server.portalLink('alice', 'manage');
@@ -210,7 +212,7 @@ describe('member pages: pair a TV, remember a browser, manage my security', () =
     const afterwards = await server.login({ member: { externalId: 'alice' }, device: { id: 'laptop-2' }, client: { name: 'Jellyfin Web' }, ip: LAN });
     expect(afterwards.challenge?.methods).toEqual(['recovery_codes']);
     await page.close();
-  });
+  }, FLOW_MS);
 
   it('/enrol and /security without a link are accessible and fit a phone too', async () => {
     const page = await newPage();
@@ -228,7 +230,7 @@ describe('member pages: pair a TV, remember a browser, manage my security', () =
     await checkStep(stranger, 'security-no-link');
     await fresh.close();
     await page.close();
-  });
+  }, FLOW_MS);
 
   it('no script errors, and no request left the service', () => {
     expect(log.errors).toEqual([]);
