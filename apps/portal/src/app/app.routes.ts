@@ -23,6 +23,11 @@ export const routes: Routes = [
     loadComponent: () => import('./pages/pair/pair-page').then((m) => m.PairPage),
   },
   {
+    path: 'security',
+    title: 'My security · Latchkey',
+    loadComponent: () => import('./pages/security/security-page').then((m) => m.SecurityPage),
+  },
+  {
     path: '**',
     title: 'Page not found · Latchkey',
     loadComponent: () => import('./pages/not-found/not-found-page').then((m) => m.NotFoundPage),

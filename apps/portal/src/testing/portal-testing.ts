@@ -1,11 +1,11 @@
 import { Location } from '@angular/common';
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import type { Factor, MemberSelf } from '@latchkey/contracts';
 import { routes } from '../app/app.routes';
+import { API_FETCH } from '../app/core/portal-api';
+import { FakeApi } from './fake-api';
 
 export function self(overrides: Partial<MemberSelf> = {}): MemberSelf {
   return {
@@ -37,12 +37,12 @@ export const apiError = (code: string, message: string) => ({ error: { code, mes
 /** The portal's routes with a mocked API; `open` navigates like a member following a link. */
 export class PortalTest {
   harness!: RouterTestingHarness;
-  http!: HttpTestingController;
+  http!: FakeApi;
 
   static async open(url: string): Promise<PortalTest> {
-    TestBed.configureTestingModule({ providers: [provideRouter(routes), provideHttpClient(), provideHttpClientTesting()] });
     const t = new PortalTest();
-    t.http = TestBed.inject(HttpTestingController);
+    t.http = new FakeApi();
+    TestBed.configureTestingModule({ providers: [provideRouter(routes), { provide: API_FETCH, useValue: t.http.fetch }] });
     t.harness = await RouterTestingHarness.create();
     await t.harness.navigateByUrl(url);
     return t;

@@ -1,9 +1,8 @@
-import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal, viewChildren } from '@angular/core';
 import type { Challenge, EmailCodeSent, VerificationMethod, VerifyResult } from '@latchkey/contracts';
-import { toApiProblem } from '../core/api-problem';
+import { passkeyProblem, toApiProblem } from '../core/api-problem';
 import { PortalApi } from '../core/portal-api';
-import { passkeyCancelled, passkeysSupported, usePasskey } from '@latchkey/ui';
+import { passkeysSupported, usePasskey } from '@latchkey/ui';
 import { CodeForm } from './code-form';
 import { focuser } from './focus';
 
@@ -26,13 +25,16 @@ export class ChallengeAnswer {
 
   readonly challenge = input.required<Challenge>();
   readonly serverName = input.required<string>();
-  readonly completed = output<VerifyResult>();
+  /** A sign-in challenge: offer "remember this device" (the device signing in is then not asked for a while). */
+  readonly offerRemember = input(false);
+  readonly completed = output<VerifyResult & { remembered: boolean }>();
 
   /** What went wrong with the last answer, and for which way of answering. */
   protected readonly problem = signal<{ method: VerificationMethod | 'send'; message: string } | null>(null);
   protected readonly busy = signal(false);
   protected readonly showRecovery = signal(false);
   protected readonly emailSent = signal<EmailCodeSent | null>(null);
+  protected readonly remember = signal(false);
 
   private readonly methods = computed(() => this.challenge().methods);
   protected readonly canPasskey = computed(() => this.methods().includes('passkey') && passkeysSupported());
@@ -55,13 +57,12 @@ export class ChallengeAnswer {
     this.problem.set(null);
     try {
       const assertion = await usePasskey(await this.api.passkeyRequestOptions(id));
-      this.completed.emit(await this.api.verify(id, { method: 'passkey', assertion }));
+      this.done(await this.api.verify(id, { method: 'passkey', assertion, ...this.rememberField() }));
     } catch (err) {
-      const message = passkeyCancelled(err)
-        ? 'The passkey was not used. Try again, or use another way below.'
-        : err instanceof HttpErrorResponse
-          ? toApiProblem(err).message
-          : 'This device could not use a passkey. Use another way below.';
+      const message = passkeyProblem(err, {
+        cancelled: 'The passkey was not used. Try again, or use another way below.',
+        failed: 'This device could not use a passkey. Use another way below.',
+      });
       this.problem.set({ method: 'passkey', message });
     } finally {
       this.busy.set(false);
@@ -74,7 +75,7 @@ export class ChallengeAnswer {
     this.busy.set(true);
     this.problem.set(null);
     try {
-      this.completed.emit(await this.api.verify(id, { method, code }));
+      this.done(await this.api.verify(id, { method, code, ...this.rememberField() }));
     } catch (err) {
       this.problem.set({ method, message: toApiProblem(err).message });
       this.codeForms()
@@ -97,6 +98,18 @@ export class ChallengeAnswer {
     } finally {
       this.busy.set(false);
     }
+  }
+
+  private rememberField(): { remember?: true } {
+    return this.offerRemember() && this.remember() ? { remember: true } : {};
+  }
+
+  private done(result: VerifyResult): void {
+    this.completed.emit({ ...result, remembered: this.rememberField().remember === true });
+  }
+
+  protected onRemember(event: Event): void {
+    this.remember.set((event.target as HTMLInputElement).checked);
   }
 
   protected openRecovery(): void {

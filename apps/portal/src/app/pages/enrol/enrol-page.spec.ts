@@ -1,4 +1,4 @@
-import type { TestRequest } from '@angular/common/http/testing';
+import type { PendingCall } from '../../../testing/fake-api';
 import { PortalTest, apiError, factor, self } from '../../../testing/portal-testing';
 
 const QR = 'data:image/svg+xml;base64,PHN2Zy8+';
@@ -51,7 +51,7 @@ describe('EnrolPage', () => {
     confirm.flush(self({ csrfToken: 'csrf-2', recentlyVerified: true, factors: [factor('totp')] }));
     await t.settle();
 
-    const codes: TestRequest = t.http.expectOne('/api/v1/me/factors/recovery-codes');
+    const codes: PendingCall = t.http.expectOne('/api/v1/me/factors/recovery-codes');
     expect(codes.request.method).toBe('POST');
     expect(codes.request.headers.get('X-CSRF-Token')).toBe('csrf-2');
     codes.flush({ codes: Array.from({ length: 10 }, (_, i) => `code-${i}-xxxx`), createdAt: '2026-11-24T10:00:00.000Z' });

@@ -1,27 +1,22 @@
-import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { Challenge, Factor, MemberSelf, PendingFactor, TotpEnrolment } from '@latchkey/contracts';
-import { toApiProblem } from '../../core/api-problem';
+import { passkeyProblem, toApiProblem } from '../../core/api-problem';
 import { takeLinkFragment } from '../../core/link-fragment';
 import { PortalApi } from '../../core/portal-api';
-import { createPasskey, passkeyCancelled, passkeysSupported } from '@latchkey/ui';
+import { createPasskey, passkeysSupported } from '@latchkey/ui';
 import { ChallengeAnswer } from '../../shared/challenge-answer';
 import { CodeForm } from '../../shared/code-form';
 import { confirmWith, factorName, mainFactors, maskEmail } from '../../shared/factor-words';
 import { focuser } from '../../shared/focus';
 import { RecoveryCodesPanel } from '../../shared/recovery-codes';
+import { TotpSetup } from '../../shared/totp-setup';
 
 type Step = 'loading' | 'no-link' | 'failed' | 'choose' | 'totp' | 'email' | 'recovery' | 'done' | 'enrolled' | 'step-up';
 
-/** The secret in groups of four, easier to type into an app by hand. */
-function grouped(secret: string): string {
-  return secret.replace(/\s/g, '').replace(/(.{4})(?=.)/g, '$1 ');
-}
-
 @Component({
   selector: 'app-enrol-page',
-  imports: [RouterLink, CodeForm, RecoveryCodesPanel, ChallengeAnswer],
+  imports: [RouterLink, CodeForm, RecoveryCodesPanel, ChallengeAnswer, TotpSetup],
   templateUrl: './enrol-page.html',
   styleUrl: './enrol-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -52,7 +47,6 @@ export class EnrolPage {
   protected readonly serverName = computed(() => this.self()?.server.name ?? 'your media server');
   protected readonly factors = computed(() => mainFactors(this.self()?.factors ?? []));
   protected readonly allFactors = computed(() => this.self()?.factors ?? []);
-  protected readonly secret = computed(() => grouped(this.totp()?.secret ?? ''));
   protected readonly confirmWith = computed(() => confirmWith(this.added() ?? this.factors()[0]));
   protected readonly factorName = factorName;
   /** The address the media server knows, partly hidden. */
@@ -109,11 +103,10 @@ export class EnrolPage {
     } catch (err) {
       if (await this.needsStepUp(err)) return;
       this.problem.set(
-        passkeyCancelled(err)
-          ? 'The passkey was not saved. Try again, or choose another way below.'
-          : err instanceof HttpErrorResponse
-            ? toApiProblem(err).message
-            : 'This device could not create a passkey. Choose another way below.',
+        passkeyProblem(err, {
+          cancelled: 'The passkey was not saved. Try again, or choose another way below.',
+          failed: 'This device could not create a passkey. Choose another way below.',
+        }),
       );
     } finally {
       this.busy.set(false);
@@ -135,10 +128,8 @@ export class EnrolPage {
     }
   }
 
-  protected async confirmApp(code: string): Promise<void> {
-    const totp = this.totp();
-    if (!totp || this.busy()) return;
-    await this.confirm(() => this.api.confirmTotp(totp.factorId, code), 'totp');
+  protected async appConfirmed(self: MemberSelf): Promise<void> {
+    await this.afterFactorAdded(self, 'totp');
   }
 
   protected async useEmail(event?: Event, input?: HTMLInputElement): Promise<void> {

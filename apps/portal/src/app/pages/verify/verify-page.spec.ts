@@ -41,6 +41,25 @@ describe('VerifyPage', () => {
     t.http.verify();
   });
 
+  it('"Remember this device" is offered on a sign-in and sent with the answer', async () => {
+    const t = await opened(challenge());
+    const box = t.root.querySelector<HTMLInputElement>('#remember-device')!;
+    expect(box.type).toBe('checkbox');
+    expect(box.checked).toBe(false);
+    expect(t.root.querySelector('label[for="remember-device"]')?.textContent).toContain('Remember this device');
+    expect(t.root.querySelector('#remember-device-hint')?.textContent).toContain('Only tick this if it is yours.');
+    box.click();
+    await t.settle();
+
+    await t.enterCode('totp-code', '654321');
+    const verify = t.http.expectOne('/api/v1/me/challenges/chl_1/verify');
+    expect(verify.request.body).toEqual({ method: 'totp', code: '654321', remember: true });
+    verify.flush({ status: 'completed', challengeId: 'chl_1', csrfToken: 'csrf-2' });
+    await t.settle();
+    expect(t.text).toContain('The device you are signing in on is remembered: it will not ask again for a while.');
+    expect(t.root.querySelector('a[href="/security"]')?.textContent).toContain('My security');
+  });
+
   it('says plainly when the code did not work, and lets the member try again or use a recovery code', async () => {
     const t = await opened(challenge());
     await t.enterCode('totp-code', '000000');

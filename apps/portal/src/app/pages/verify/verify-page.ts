@@ -23,6 +23,7 @@ export class VerifyPage {
   protected readonly self = signal<MemberSelf | null>(null);
   protected readonly challenge = signal<Challenge | null>(null);
   protected readonly fatal = signal<string | null>(null);
+  protected readonly remembered = signal(false);
   protected readonly serverName = computed(() => this.self()?.server.name ?? 'your media server');
 
   constructor() {
@@ -63,7 +64,8 @@ export class VerifyPage {
     }
   }
 
-  protected completed(): void {
+  protected completed(remembered: boolean): void {
+    this.remembered.set(remembered);
     this.step.set('done');
     this.focus('done-heading');
   }
