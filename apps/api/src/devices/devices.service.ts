@@ -11,6 +11,7 @@ import { hmacSha256, randomToken, safeEqual } from '../crypto/primitives';
 import { Db } from '../database/db';
 import type { SqliteSync } from '../database/sqlite-sync';
 import { AppPasswordEntity, MemberDeviceEntity } from '../database/device-entities';
+import { NotificationsService } from '../notifications/notifications.service';
 import { credentialsChanged } from './credentials';
 
 const TOKEN_PREFIX = 'lkd1';
@@ -64,6 +65,7 @@ export class DevicesService implements OnModuleInit {
     private readonly clock: Clock,
     private readonly crypto: CryptoService,
     private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -199,6 +201,7 @@ export class DevicesService implements OnModuleInit {
     });
     await m.insert(MemberDeviceEntity, row);
     await this.db.exec(m, 'UPDATE challenges SET device_record_id = ? WHERE id = ?', [row.id, c.id]);
+    if (kind === 'paired') await this.notifications.emit('device.paired', { memberId: c.memberId, deviceId: c.deviceId, deviceName: c.deviceName }, m);
     await this.audit.record({ type: kind === 'paired' ? 'device.paired' : 'device.remembered', outcome: 'success', memberId: c.memberId, ip: c.ip, details: { deviceRecordId: row.id, serverId: c.serverId, deviceId: c.deviceId, deviceName: c.deviceName, client: c.client, challengeId: c.id } }, m);
     return row;
   }
