@@ -8,3 +8,6 @@ export * from './health';
 export * from './tokens';
 export * from './factors';
 export * from './policies';
+export * from './audit';
+export * from './dashboard';
+export * from './reminders';

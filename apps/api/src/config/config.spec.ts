@@ -30,9 +30,22 @@ describe('loadConfig', () => {
     ['LATCHKEY_LOG_LEVEL', 'loud'],
     ['LATCHKEY_BODY_LIMIT', '-1'],
     ['LATCHKEY_TRUSTED_PROXIES', '10.0.0.0/8, not-an-ip'],
+    ['LATCHKEY_AUDIT_RETENTION_DAYS', '0'],
+    ['LATCHKEY_REMINDER_DAYS', '7,x'],
+    ['LATCHKEY_REMINDER_DAYS', '7,400'],
+    ['LATCHKEY_REMINDER_DAYS', ''],
+    ['LATCHKEY_SCHEDULER_TICK_SECONDS', '1'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('keeps audit entries a year and reminds 7, 3 and 1 days before a deadline and on the day it passes', () => {
+    const c = loadConfig({});
+    expect(c.auditRetentionDays).toBe(365);
+    expect(c.reminderDays).toEqual([7, 3, 1, 0]);
+    expect(c.schedulerTickSeconds).toBe(60);
+    expect(loadConfig({ LATCHKEY_REMINDER_DAYS: ' 1, 14,7 ,7' }).reminderDays).toEqual([14, 7, 1]);
   });
 
   it('names every bad variable at once', () => {

@@ -48,6 +48,14 @@ const EnvSchema = z.object({
   LATCHKEY_LOCKOUT_MINUTES: intIn(1, 24 * 60).default(15),
   LATCHKEY_CHALLENGE_ATTEMPTS: intIn(1, 20).default(5),
   LATCHKEY_IP_ATTEMPTS_PER_15_MIN: intIn(5, 100_000).default(100),
+  LATCHKEY_AUDIT_RETENTION_DAYS: intIn(1, 36_500).default(365),
+  LATCHKEY_REMINDER_DAYS: z
+    .string()
+    .regex(/^\s*\d{1,3}\s*(,\s*\d{1,3}\s*){0,9}$/, 'must be up to 10 comma-separated whole numbers of days before the deadline, such as 7,3,1,0')
+    .default('7,3,1,0')
+    .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => b - a))
+    .pipe(z.array(z.number().int().max(365, 'must be at most 365 days'))),
+  LATCHKEY_SCHEDULER_TICK_SECONDS: intIn(5, 3600).default(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -75,6 +83,12 @@ export interface AppConfig {
   smtp: { host: string; port: number; security: 'starttls' | 'tls' | 'none'; user?: string; password?: string; from: string } | null;
   webauthn: { rpId: string; rpName: string; origins: string[] };
   verification: { lockoutThreshold: number; lockoutMinutes: number; challengeAttempts: number; ipAttemptsPer15Min: number };
+  /** Audit entries older than this many days are pruned (the chain stays verifiable from a checkpoint). */
+  auditRetentionDays: number;
+  /** Days before a member's deadline that a reminder goes out, largest first (0 = the day it passes). */
+  reminderDays: number[];
+  /** How often each instance's scheduler looks for due jobs. */
+  schedulerTickSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +164,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       challengeAttempts: e.LATCHKEY_CHALLENGE_ATTEMPTS,
       ipAttemptsPer15Min: e.LATCHKEY_IP_ATTEMPTS_PER_15_MIN,
     },
+    auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
+    reminderDays: e.LATCHKEY_REMINDER_DAYS,
+    schedulerTickSeconds: e.LATCHKEY_SCHEDULER_TICK_SECONDS,
   };
 }
 
