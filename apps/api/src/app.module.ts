@@ -6,12 +6,14 @@ import { AuthGuard } from './common/auth.guard';
 import { AppExceptionFilter } from './common/exception.filter';
 import { ValidationInterceptor } from './common/validation.interceptor';
 import { CoreModule, CoreOptions } from './core.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthController } from './health/health.controller';
 import { DocsController } from './openapi/docs.controller';
 import { OpenApiDocument } from './openapi/openapi-document';
 import { PoliciesModule } from './policies/policies.module';
 import { PortalModule } from './portal/portal.module';
+import { RemindersModule } from './reminders/reminders.module';
 import { ServersModule } from './servers/servers.module';
 import { VERSION } from './version';
 
@@ -19,7 +21,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule, DashboardModule, RemindersModule];
 
 @Module({})
 export class AppModule {

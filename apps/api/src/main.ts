@@ -2,11 +2,14 @@ import { createApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { KeyError } from './crypto/keys';
 import { AdminAuthService } from './admin-auth/admin-auth.service';
+import { SchedulerService } from './scheduler/scheduler.service';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   const address = await app.listen({ port: config.port, host: config.host });
+  // Scheduled jobs (retention, adoption snapshots, reminders): every instance ticks, leases pick one.
+  app.get(SchedulerService).start();
   const auth = app.get(AdminAuthService);
   const log = app.getHttpAdapter().getInstance().log;
   log.info(`Latchkey listening on ${address} (public URL ${config.publicUrl}, data in ${config.dataDir}, database ${config.database.kind})`);

@@ -39,7 +39,7 @@ export function csvCell(value: string | number | null): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
   let s = value.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (FORMULA_START.test(s)) s = `'${s}`;
+  if (FORMULA_START.test(value)) s = `'${s}`;
   return `"${s.replace(/"/g, '""')}"`;
 }
 
