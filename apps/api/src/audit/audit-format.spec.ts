@@ -30,6 +30,7 @@ describe('audit CSV and JSON export', () => {
 
   it.each(['line\nforged,row', 'cr\rreturn', 'nel\u0085x', 'ls\u2028x', 'ps\u2029x', 'esc\u001b[31m', 'nul\u0000'])('user text %j cannot start a new line', (text) => {
     const line = csvLine(event({ memberUsername: text, details: { deviceName: text } }));
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(line.slice(0, -2)).not.toMatch(/[\r\n\u0085\u2028\u2029\u0000-\u001f]/);
     expect(line.endsWith('\r\n')).toBe(true);
   });

@@ -67,9 +67,11 @@ export class AuditQueryService {
     let after: number | null = null;
     for (;;) {
       const rows = await this.repo.page(filter, 'asc', after, EXPORT_PAGE);
-      for (const r of rows) yield toAuditEvent(r);
+      for (const r of rows) {
+        yield toAuditEvent(r);
+        after = Number(r.seq);
+      }
       if (rows.length < EXPORT_PAGE) return;
-      after = Number(rows[rows.length - 1]!.seq);
     }
   }
 }

@@ -3,11 +3,9 @@ import { escapeHtml, type Mail } from '../notifications/mailer.service';
 const DAY_MS = 86_400_000;
 
 const longDate = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
-
 /** `15 March 2026, 12:00 UTC` */
 export function when(d: Date): string {
-  return `${dateTime.format(d)} UTC`;
+  return `${longDate.format(d)}, ${d.toISOString().slice(11, 16)} UTC`;
 }
 
 /** `in 3 days`, `in 1 day`, `in less than a day`, or null once it has passed. */

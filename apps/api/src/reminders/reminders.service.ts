@@ -103,12 +103,11 @@ export class RemindersService {
     const now = this.clock.now();
     const pending = this.rollout.pending(await this.rollout.standings(now));
     const contacts = await this.repo.contacts([...pending.keys()]);
-    const items = contacts
-      .filter((c) => !c.email && !c.factor_email)
-      .map((c) => {
-        const p = pending.get(c.id)!;
-        return { memberId: c.id, serverId: c.server_id, username: c.username, displayName: c.display_name, policyId: p.policyId, deadline: p.deadline.toISOString(), overdue: p.deadline <= now };
-      });
+    const items = contacts.flatMap((c) => {
+      const p = pending.get(c.id);
+      if (!p || c.email || c.factor_email) return [];
+      return [{ memberId: c.id, serverId: c.server_id, username: c.username, displayName: c.display_name, policyId: p.policyId, deadline: p.deadline.toISOString(), overdue: p.deadline <= now }];
+    });
     return { items: items.sort((a, b) => a.deadline.localeCompare(b.deadline) || a.username.localeCompare(b.username)) };
   }
 
