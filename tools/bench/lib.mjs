@@ -45,6 +45,7 @@ export async function startService(env = {}, { cpu } = {}) {
   return {
     base,
     port,
+    pid: child.pid,
     dataDir,
     setupToken: new URL(setupUrl).hash.slice('#token='.length),
     async stop() {

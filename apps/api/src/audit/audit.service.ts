@@ -193,7 +193,8 @@ export class AuditService implements OnApplicationShutdown {
 
   private async append(m: EntityManager, rows: Unchained[]): Promise<void> {
     await this.lockChain(m);
-    const head = (await m.createQueryBuilder(AuditEventEntity, 'e').select(['e.seq', 'e.hash']).orderBy('e.seq', 'DESC').limit(1).getOne()) ?? (await this.latestCheckpoint(m));
+    const [last] = await this.db.raw<{ seq: string | number; hash: string }>(m, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    const head = last ? { seq: Number(last.seq), hash: last.hash } : await this.latestCheckpoint(m);
     let seq = head?.seq ?? 0;
     let prev = head?.hash ?? GENESIS;
     const chained = rows.map((r) => {
@@ -202,7 +203,15 @@ export class AuditService implements OnApplicationShutdown {
       prev = entry.hash;
       return entry;
     });
-    for (let i = 0; i < chained.length; i += 100) await m.insert(AuditEventEntity, chained.slice(i, i + 100));
+    // Plain multi-row INSERTs: this runs for every group commit on the login path.
+    for (let i = 0; i < chained.length; i += 100) {
+      const chunk = chained.slice(i, i + 100);
+      await this.db.raw(
+        m,
+        `INSERT INTO audit_events (id, seq, at, type, outcome, member_id, admin_id, ip, details, prev_hash, hash) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((e) => [e.id, e.seq, e.at.getTime(), e.type, e.outcome, e.memberId, e.adminId, e.ip, e.details, e.prevHash, e.hash]),
+      );
+    }
     await this.countDaily(m, chained);
   }
 
