@@ -1,7 +1,19 @@
 import { registerServer, setupOwner, startTestApp, TestApp } from '../testing/harness';
+import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { AuditService } from './audit.service';
 
-describe('audit query and export', () => {
+describe.each([
+  ['SQLite', async () => ({ env: {}, drop: async () => undefined })],
+  [
+    'PostgreSQL (when reachable)',
+    async () => {
+      if (!(await postgresReachable())) return null;
+      const db = await createTestDatabase();
+      return { env: { DATABASE_URL: db.url }, drop: db.drop };
+    },
+  ],
+] as const)('audit query and export on %s', (_, database) => {
+  let db: { env: Record<string, string>; drop: () => Promise<void> } | null;
   let t: TestApp;
   let token: string;
   let alice: string;
@@ -10,7 +22,13 @@ describe('audit query and export', () => {
   const get = (url: string) => t.request({ method: 'GET', url, bearer: token });
 
   beforeAll(async () => {
-    t = await startTestApp();
+    db = await database();
+    if (!db) {
+      // Written reason: no PostgreSQL here; the SQLite suite ran.
+      console.warn('PostgreSQL not reachable: the PostgreSQL audit query tests did not run.');
+      db = { env: {}, drop: async () => undefined };
+    }
+    t = await startTestApp(db.env);
     const admin = await setupOwner(t);
     token = (await t.request({ method: 'POST', url: '/api/v1/admin/tokens', admin, body: { name: 'audit' } })).json().secret;
     const den = await registerServer(t, admin, 'Den');
@@ -27,7 +45,10 @@ describe('audit query and export', () => {
       t.clock.advance(3_600_000);
     }
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await db?.drop();
+  });
 
   it('filters by member, server, type family, outcome and time', async () => {
     const byMember = (await get(`/api/v1/audit?memberId=${alice}&limit=500`)).json();

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { setupOwner, startTestApp, TestApp } from '../testing/harness';
+import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { AuditService } from './audit.service';
 
@@ -85,5 +86,30 @@ describe('audit retention keeps the chain verifiable', () => {
     expect(await verify()).toMatchObject({ ok: true, checkpoint: { prunedEntries: expect.any(Number) } });
     // Once a period: a second tick the same day prunes nothing more.
     await expect(scheduler.tick()).resolves.not.toContain('audit.retention');
+  });
+});
+
+describe('audit retention on PostgreSQL (runs when PostgreSQL is reachable)', () => {
+  it('pruning while two instances write keeps one verifiable chain', async () => {
+    if (!(await postgresReachable())) {
+      // Written reason: no PostgreSQL here; the SQLite suite above ran.
+      console.warn('PostgreSQL not reachable: the PostgreSQL retention test did not run.');
+      return;
+    }
+    const db = await createTestDatabase();
+    const a = await startTestApp({ DATABASE_URL: db.url });
+    const b = await startTestApp({ DATABASE_URL: db.url }, { dataDir: a.dataDir, clock: a.clock });
+    try {
+      const write = (t: TestApp, n: number) => Promise.all(Array.from({ length: n }, (_, i) => t.app.get(AuditService).record({ type: 'test.event', outcome: 'info', details: { i } })));
+      await Promise.all([write(a, 20), write(b, 20)]);
+      a.clock.advance(DAY);
+      const [pruned] = await Promise.all([a.app.get(AuditService).prune(a.clock.now(), 7), write(b, 20), write(a, 5)]);
+      expect(pruned).toEqual({ pruned: 40, refused: null });
+      await expect(b.app.get(AuditService).verify()).resolves.toMatchObject({ ok: true, checkpoint: { prunedEntries: 40 }, checked: 25 + 6 });
+    } finally {
+      await b.close();
+      await a.close();
+      await db.drop();
+    }
   });
 });

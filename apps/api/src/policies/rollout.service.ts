@@ -59,19 +59,7 @@ export class RolloutService {
   }
 }
 
-function enginePolicy(p: PolicyEntity): EnginePolicy {
-  return {
-    id: p.id,
-    name: p.name,
-    enabled: p.enabled,
-    groups: p.groups,
-    libraries: p.libraries,
-    gracePeriodDays: p.gracePeriodDays,
-    accepted: p.accepted,
-    allowEmail: p.allowEmail,
-    enforcement: p.enforcement,
-    reverifyAfterHours: p.reverifyAfterHours,
-    bypassCidrs: p.bypassCidrs,
-    firstActivatedAt: p.firstActivatedAt,
-  };
+/** The engine's policy is the stored one without its bookkeeping dates. */
+function enginePolicy({ createdAt: _created, updatedAt: _updated, deletedAt: _deleted, ...policy }: PolicyEntity): EnginePolicy {
+  return policy;
 }
