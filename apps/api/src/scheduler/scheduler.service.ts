@@ -56,7 +56,7 @@ export class SchedulerService implements BeforeApplicationShutdown {
   /** Ticks every LATCHKEY_SCHEDULER_TICK_SECONDS without keeping the process alive. */
   start(): void {
     if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => void this.tick(), this.config.schedulerTickSeconds * 1000);
+    this.timer = setInterval(() => void this.tick().catch((e: unknown) => this.logger.error(`Scheduler tick failed: ${(e as Error).message}`)), this.config.schedulerTickSeconds * 1000);
     this.timer.unref();
   }
 
