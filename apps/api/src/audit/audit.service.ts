@@ -107,9 +107,10 @@ export class AuditService implements OnApplicationShutdown {
     await this.flush();
     const checkpoint = await this.latestCheckpoint(this.db.manager);
     const result = await this.walk(checkpoint);
+    if (result.ok) return result;
     // A prune that ran during the walk moves the start: walk again from the new checkpoint.
-    if (!result.ok && (await this.latestCheckpoint(this.db.manager))?.seq !== checkpoint?.seq) return this.walk(await this.latestCheckpoint(this.db.manager));
-    return result;
+    const moved = await this.latestCheckpoint(this.db.manager);
+    return moved?.seq !== checkpoint?.seq ? this.walk(moved) : result;
   }
 
   /**
