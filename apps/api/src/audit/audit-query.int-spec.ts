@@ -2,7 +2,8 @@ import { registerServer, setupOwner, startTestApp, TestApp } from '../testing/ha
 import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { AuditService } from './audit.service';
 
-describe.each([
+type TestDatabase = { env: Record<string, string>; drop: () => Promise<void> } | null;
+const databases: [string, () => Promise<TestDatabase>][] = [
   ['SQLite', async () => ({ env: {}, drop: async () => undefined })],
   [
     'PostgreSQL (when reachable)',
@@ -12,8 +13,10 @@ describe.each([
       return { env: { DATABASE_URL: db.url }, drop: db.drop };
     },
   ],
-] as const)('audit query and export on %s', (_, database) => {
-  let db: { env: Record<string, string>; drop: () => Promise<void> } | null;
+];
+
+describe.each(databases)('audit query and export on %s', (_, database) => {
+  let db: TestDatabase;
   let t: TestApp;
   let token: string;
   let alice: string;
