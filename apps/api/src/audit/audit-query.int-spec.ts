@@ -2,6 +2,10 @@ import { registerServer, setupOwner, startTestApp, TestApp } from '../testing/ha
 import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { AuditService } from './audit.service';
 
+// Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
+// api project's testTimeout (30 s), so the file sets its own.
+jest.setTimeout(60_000);
+
 type TestDatabase = { env: Record<string, string>; drop: () => Promise<void> } | null;
 const databases: [string, () => Promise<TestDatabase>][] = [
   ['SQLite', async () => ({ env: {}, drop: async () => undefined })],

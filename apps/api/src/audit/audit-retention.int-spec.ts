@@ -4,6 +4,10 @@ import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { AuditService } from './audit.service';
 
+// Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
+// api project's testTimeout (30 s), so the file sets its own.
+jest.setTimeout(60_000);
+
 const DAY = 86_400_000;
 
 describe('audit retention keeps the chain verifiable', () => {

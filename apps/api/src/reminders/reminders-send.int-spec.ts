@@ -4,6 +4,10 @@ import { parseMail } from '../testing/mail';
 import { startSmtp } from '../testing/smtp';
 import { SchedulerService } from '../scheduler/scheduler.service';
 
+// Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
+// api project's testTimeout (30 s), so the file sets its own.
+jest.setTimeout(60_000);
+
 const DAY = 86_400_000;
 
 describe('reminders: sending now, failures, settings', () => {

@@ -5,6 +5,10 @@ import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { startSmtp } from '../testing/smtp';
 import { SchedulerService } from '../scheduler/scheduler.service';
 
+// Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
+// api project's testTimeout (30 s), so the file sets its own.
+jest.setTimeout(60_000);
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 

@@ -4,6 +4,10 @@ import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { JobLeasesRepository } from './job-leases.repository';
 import { SchedulerService } from './scheduler.service';
 
+// Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
+// api project's testTimeout (30 s), so the file sets its own.
+jest.setTimeout(60_000);
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
