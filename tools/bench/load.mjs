@@ -49,4 +49,4 @@ const result = await autocannon({
   pipelining: 1,
 });
 if (pool) fs.writeFileSync(poolFile, JSON.stringify([...latest.values()]));
-process.stdout.write(JSON.stringify({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + lost, errors: result.errors }) + '\n');
+process.stdout.write(JSON.stringify({ requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + lost, errors: result.errors }) + '\n');

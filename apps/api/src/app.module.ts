@@ -7,6 +7,7 @@ import { AppExceptionFilter } from './common/exception.filter';
 import { ValidationInterceptor } from './common/validation.interceptor';
 import { CoreModule, CoreOptions } from './core.module';
 import { DevicesModule } from './devices/devices.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthController } from './health/health.controller';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -14,6 +15,7 @@ import { DocsController } from './openapi/docs.controller';
 import { OpenApiDocument } from './openapi/openapi-document';
 import { PoliciesModule } from './policies/policies.module';
 import { PortalModule } from './portal/portal.module';
+import { RemindersModule } from './reminders/reminders.module';
 import { ServersModule } from './servers/servers.module';
 import { VERSION } from './version';
 
@@ -21,7 +23,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule];
 
 @Module({})
 export class AppModule {

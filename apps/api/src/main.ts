@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/config';
 import { KeyError } from './crypto/keys';
 import { AdminAuthService } from './admin-auth/admin-auth.service';
 import { NotificationWorker } from './notifications/notification-worker';
+import { SchedulerService } from './scheduler/scheduler.service';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -10,6 +11,8 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   // Owner notifications go out from every instance; deliveries are claimed, never sent twice at once.
   app.get(NotificationWorker).start();
+  // Scheduled jobs (retention, adoption snapshots, reminders): every instance ticks, leases pick one.
+  app.get(SchedulerService).start();
   const auth = app.get(AdminAuthService);
   const log = app.getHttpAdapter().getInstance().log;
   log.info(`Latchkey listening on ${address} (public URL ${config.publicUrl}, data in ${config.dataDir}, database ${config.database.kind})`);

@@ -1,4 +1,4 @@
-import { CreateServerRequest, ErrorCodes, ErrorMessages, ReplaceDirectoryRequest, roleAllows } from './index';
+import { AuditQuery, CreateServerRequest, ErrorCodes, ErrorMessages, ReplaceDirectoryRequest, roleAllows, UpdateReminderSettingsRequest } from './index';
 
 describe('contracts', () => {
   it('has a human message for every error code', () => {
@@ -32,5 +32,15 @@ describe('contracts', () => {
     expect(roleAllows('viewer', 'servers:read')).toBe(true);
     expect(roleAllows('viewer', 'servers:write')).toBe(false);
     expect(roleAllows('owner', 'tokens:manage')).toBe(true);
+  });
+
+  it('reads audit type filters: several, comma-separated, and families', () => {
+    expect(AuditQuery.parse({ type: 'login.decision, factor.*' })).toMatchObject({ type: ['login.decision', 'factor.*'], limit: 50 });
+    for (const type of ['', 'Login', 'factor.', '*', 'a.*.b', "x' OR 1=1", 'a'.repeat(65)]) expect(AuditQuery.safeParse({ type }).success).toBe(false);
+  });
+
+  it('keeps line breaks in the owner’s reminder message, and nothing else that could forge a line', () => {
+    expect(UpdateReminderSettingsRequest.parse({ enabled: true, senderName: ' Olive ', message: 'Hi\r\nthere\r\n' })).toEqual({ enabled: true, senderName: 'Olive', message: 'Hi\nthere' });
+    for (const message of ['tab\there', 'esc\u001b[31m', 'nul\u0000', '   ']) expect(UpdateReminderSettingsRequest.safeParse({ enabled: true, senderName: null, message }).success).toBe(false);
   });
 });

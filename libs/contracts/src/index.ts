@@ -11,3 +11,6 @@ export * from './policies';
 export * from './devices';
 export * from './notifications';
 export { signWebhook, verifyWebhookSignature, WebhookHeaders, WEBHOOK_TOLERANCE_SECONDS } from './webhooks';
+export * from './audit';
+export * from './dashboard';
+export * from './reminders';

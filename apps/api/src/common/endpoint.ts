@@ -21,6 +21,8 @@ export interface EndpointSpec {
   params?: ZodType;
   /** Schema of the success body; none for 204. */
   response?: ZodType;
+  /** A download instead of a JSON body: the content types it may come in (the handler streams it). */
+  produces?: { contentType: string; schema?: ZodType }[];
   status?: number;
   /** Error codes this route may answer with, besides the generic ones. */
   errors?: ErrorCode[];

@@ -34,6 +34,11 @@ describe('loadConfig', () => {
     ['LATCHKEY_WEBHOOK_ALLOW_HOSTS', '10.0.0.0/33'],
     ['LATCHKEY_WEBHOOK_ALLOW_HOSTS', '999.1.1.1'],
     ['LATCHKEY_NOTIFY_MAX_ATTEMPTS', '0'],
+    ['LATCHKEY_AUDIT_RETENTION_DAYS', '0'],
+    ['LATCHKEY_REMINDER_DAYS', '7,x'],
+    ['LATCHKEY_REMINDER_DAYS', '7,400'],
+    ['LATCHKEY_REMINDER_DAYS', ''],
+    ['LATCHKEY_SCHEDULER_TICK_SECONDS', '1'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -43,6 +48,14 @@ describe('loadConfig', () => {
     const c = loadConfig({ LATCHKEY_WEBHOOK_ALLOW_HOSTS: ' Hooks.LAN. , 192.168.1.0/24,[::1], fd00::/8,127.0.0.1' });
     expect(c.notifications.allow).toEqual({ hosts: ['hooks.lan'], cidrs: ['192.168.1.0/24', '::1', 'fd00::/8', '127.0.0.1'] });
     expect(loadConfig({}).notifications).toEqual({ allow: { hosts: [], cidrs: [] }, timeoutMs: 10_000, maxAttempts: 10 });
+  });
+
+  it('keeps audit entries a year and reminds 7, 3 and 1 days before a deadline and on the day it passes', () => {
+    const c = loadConfig({});
+    expect(c.auditRetentionDays).toBe(365);
+    expect(c.reminderDays).toEqual([7, 3, 1, 0]);
+    expect(c.schedulerTickSeconds).toBe(60);
+    expect(loadConfig({ LATCHKEY_REMINDER_DAYS: ' 1, 14,7 ,7' }).reminderDays).toEqual([14, 7, 1]);
   });
 
   it('names every bad variable at once', () => {

@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   LATCHKEY_WEBHOOK_ALLOW_HOSTS: z.string().default(''),
   LATCHKEY_WEBHOOK_TIMEOUT_SECONDS: intIn(1, 120).default(10),
   LATCHKEY_NOTIFY_MAX_ATTEMPTS: intIn(1, 30).default(10),
+  LATCHKEY_AUDIT_RETENTION_DAYS: intIn(1, 36_500).default(365),
+  LATCHKEY_REMINDER_DAYS: z
+    .string()
+    .regex(/^\s*\d{1,3}\s*(,\s*\d{1,3}\s*){0,9}$/, 'must be up to 10 comma-separated whole numbers of days before the deadline, such as 7,3,1,0')
+    .default('7,3,1,0')
+    .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => b - a))
+    .pipe(z.array(z.number().int().max(365, 'must be at most 365 days'))),
+  LATCHKEY_SCHEDULER_TICK_SECONDS: intIn(5, 3600).default(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -91,6 +99,12 @@ export interface AppConfig {
     /** Attempts per delivery before it is given up. */
     maxAttempts: number;
   };
+  /** Audit entries older than this many days are pruned (the chain stays verifiable from a checkpoint). */
+  auditRetentionDays: number;
+  /** Days before a member's deadline that a reminder goes out, largest first (0 = the day it passes). */
+  reminderDays: number[];
+  /** How often each instance's scheduler looks for due jobs. */
+  schedulerTickSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +188,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       pairingAttemptsPerIpPerHour: e.LATCHKEY_PAIRING_ATTEMPTS_PER_IP_PER_HOUR,
     },
     notifications: { allow, timeoutMs: e.LATCHKEY_WEBHOOK_TIMEOUT_SECONDS * 1000, maxAttempts: e.LATCHKEY_NOTIFY_MAX_ATTEMPTS },
+    auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
+    reminderDays: e.LATCHKEY_REMINDER_DAYS,
+    schedulerTickSeconds: e.LATCHKEY_SCHEDULER_TICK_SECONDS,
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/config';
+import { AUDIT_ENTITIES } from './audit-entities';
 import { DEVICE_ENTITIES } from './device-entities';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -9,7 +10,7 @@ import { MIGRATIONS } from './migrations';
 const MIGRATION_LOCK_ID = 7_271_043_001;
 
 export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
-  const entities = [...ENTITIES, ...DEVICE_ENTITIES];
+  const entities: DataSourceOptions['entities'] = [...ENTITIES, ...AUDIT_ENTITIES, ...DEVICE_ENTITIES];
   const common = { entities, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
   if (config.database.kind === 'postgres') {
     return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: 'latchkey' };

@@ -1,20 +1,32 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { SqliteSync } from './sqlite-sync';
 
+/** SQLite write queues, one per database file, shared by every handle on that file in this process. */
+const sqliteQueues = new Map<string, { tail: Promise<unknown> }>();
+
 /**
  * The database handle services use. Every write goes through `write()`, one transaction each.
  *
  * SQLite has one writer, and TypeORM's better-sqlite3 driver has one connection: two transactions
  * interleaving their awaits on it would nest into each other. `write()` therefore queues SQLite
  * transactions in this process (WAL lets readers go on meanwhile); on PostgreSQL each one gets its own
- * pooled connection and the database arbitrates.
+ * pooled connection and the database arbitrates. The queue is per database file, so two instances on
+ * one file in one process (tests of multi-instance behaviour) take turns instead of one blocking the
+ * event loop on the other's lock (better-sqlite3 waits synchronously).
  */
 export class Db {
   readonly kind: 'sqlite' | 'postgres';
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue: { tail: Promise<unknown> };
 
   constructor(readonly dataSource: DataSource) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+    const file = this.kind === 'sqlite' ? String((dataSource.options as { database?: unknown }).database ?? '') : '';
+    let queue = sqliteQueues.get(file);
+    if (!queue) {
+      queue = { tail: Promise.resolve() };
+      if (file && file !== ':memory:') sqliteQueues.set(file, queue);
+    }
+    this.queue = queue;
   }
 
   /** Synchronous SQLite access for hot paths; null on PostgreSQL. */
@@ -30,8 +42,11 @@ export class Db {
 
   write<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.dataSource.transaction(fn);
-    const run = this.queue.then(() => this.dataSource.transaction(fn));
-    this.queue = run.catch(() => undefined);
+    const run = this.queue.tail.then(() => this.dataSource.transaction(fn));
+    this.queue.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 

@@ -350,6 +350,8 @@ export class MemberLinkEntity {
 
 /** Security-relevant acts, append-only and hash-chained (GET /api/v1/audit/verify walks the chain). */
 @Entity('audit_events')
+@Index('ix_audit_events_member', ['memberId', 'seq'])
+@Index('ix_audit_events_type', ['type', 'seq'])
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   /** Position in the chain: 1, 2, 3, … without gaps. */

@@ -99,9 +99,11 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
     if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: toSchema(r.spec.body) } } };
     const status = String(r.spec.status ?? 200);
     const responses: Record<string, unknown> = {
-      [status]: r.spec.response
-        ? { description: 'Success', content: { 'application/json': { schema: toSchema(r.spec.response) } } }
-        : { description: status === '204' ? 'Done; no content' : 'Success' },
+      [status]: r.spec.produces
+        ? { description: 'Success', content: Object.fromEntries(r.spec.produces.map((p) => [p.contentType, { schema: p.schema ? toSchema(p.schema) : { type: 'string' } }])) }
+        : r.spec.response
+          ? { description: 'Success', content: { 'application/json': { schema: toSchema(r.spec.response) } } }
+          : { description: status === '204' ? 'Done; no content' : 'Success' },
     };
     const codesByStatus: Record<string, string[]> = {};
     const add = (s: string, c: string) => {

@@ -5,10 +5,12 @@ import { DecisionsService } from '../decisions/decisions.service';
 import { MemberFactsRepository } from './member-facts.repository';
 import { PoliciesController } from './policies.controller';
 import { PoliciesService } from './policies.service';
+import { RolloutService } from './rollout.service';
 
 @Module({
   imports: [DevicesModule],
   controllers: [PoliciesController, DecisionsController],
-  providers: [PoliciesService, DecisionsService, MemberFactsRepository],
+  providers: [PoliciesService, DecisionsService, MemberFactsRepository, RolloutService],
+  exports: [RolloutService],
 })
 export class PoliciesModule {}

@@ -38,12 +38,13 @@ export class MemberSessionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async mintLink(serverId: string, externalId: string, purpose: string): Promise<{ url: string; expiresAt: Date }> {
+  /** `ttlMs`: 15 minutes for links a server hands over at once; longer for links sent by e-mail (reminders). */
+  async mintLink(serverId: string, externalId: string, purpose: string, ttlMs = LINK_TTL_MS): Promise<{ url: string; expiresAt: Date }> {
     const member = await this.db.manager.findOneBy(MemberEntity, { serverId, externalId, removedAt: IsNull() });
     if (!member) throw AppException.notFound('member_not_found');
     const token = randomToken(32);
     const now = this.clock.now();
-    const row = Object.assign(new MemberLinkEntity(), { id: newId(), memberId: member.id, purpose, tokenHash: sha256Hex(token), createdAt: now, expiresAt: new Date(now.getTime() + LINK_TTL_MS), usedAt: null });
+    const row = Object.assign(new MemberLinkEntity(), { id: newId(), memberId: member.id, purpose, tokenHash: sha256Hex(token), createdAt: now, expiresAt: new Date(now.getTime() + ttlMs), usedAt: null });
     await this.db.write((m) => m.insert(MemberLinkEntity, row));
     // In the fragment: never sent to a server, never in a Referer header or an access log.
     return { url: `${this.config.publicUrl}/${purpose === 'manage' ? 'security' : 'enrol'}#link=${token}`, expiresAt: row.expiresAt };

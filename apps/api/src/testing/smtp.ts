@@ -5,13 +5,19 @@ export interface CapturedMail {
   raw: string;
 }
 
-/** A real SMTP server on 127.0.0.1 (the `smtp-server` package, in-process) that keeps what it receives. */
-export async function startSmtp(): Promise<{ port: number; mails: CapturedMail[]; lastCode: (to?: string) => string; close: () => Promise<void> }> {
+/**
+ * A real SMTP server on 127.0.0.1 (the `smtp-server` package, in-process) that keeps what it receives.
+ * `refuse`, when it returns true, makes the server turn recipients away (451), as a failing relay would.
+ */
+export async function startSmtp(opts: { refuse?: () => boolean } = {}): Promise<{ port: number; mails: CapturedMail[]; lastCode: (to?: string) => string; close: () => Promise<void> }> {
   const mails: CapturedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      callback(opts.refuse?.() ? Object.assign(new Error('Mailbox unavailable, try again later'), { responseCode: 451 }) : undefined);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
