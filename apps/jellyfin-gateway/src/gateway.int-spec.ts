@@ -48,8 +48,8 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
   function app(device = { name: 'Living room TV', id: 'tv-1' }, client = { name: 'Jellyfin Android TV', version: '0.18.0' }) {
     return new Jellyfin({ clientInfo: client, deviceInfo: device }).createApi(gatewayUrl);
   }
-  const signIn = (user = ALICE, device?: { name: string; id: string }) =>
-    getAuthenticationApi(app(device)).authenticateUserByName({ authenticateUserByName: { Username: user.name, Pw: user.password } }, { validateStatus: () => true });
+  const signIn = (user = ALICE, device?: { name: string; id: string }, headers: Record<string, string> = {}) =>
+    getAuthenticationApi(app(device)).authenticateUserByName({ authenticateUserByName: { Username: user.name, Pw: user.password } }, { validateStatus: () => true, headers });
 
   async function startGateway(env: Record<string, string> = {}): Promise<void> {
     gate = new GatedSleep();
@@ -123,7 +123,10 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
     const begun = (await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: me })).json();
     expect((await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${begun.factorId}/confirm`, admin: me, body: { code: totpCode(t, begun.secret) } })).statusCode).toBe(200);
 
-    const first = await signIn();
+    // The TV reaches the gateway through a reverse proxy the owner listed.
+    await gateway.close();
+    await startGateway({ GATEWAY_TRUSTED_PROXIES: '127.0.0.1' });
+    const first = await signIn(ALICE, undefined, { 'x-forwarded-for': '198.51.100.1, 192.168.1.20' });
     expect(first.status).toBe(401);
     const body = first.data as unknown as { error: string; userCode: string; verificationUri: string; portalUrl: string; message: string };
     expect(body).toMatchObject({ error: 'verification_required', userCode: expect.any(String), verificationUri: expect.any(String), portalUrl: expect.any(String) });
@@ -142,6 +145,8 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
     });
     expect(verified.statusCode).toBe(200);
     me = credentialsFrom(verified);
+    // Latchkey saw the client's address from the trusted proxy chain, and the TV as its app named itself.
+    expect((await t.request({ method: 'GET', url: '/api/v1/me/pairing', admin: me })).json()).toMatchObject({ status: 'pending', deviceName: 'Living room TV', client: 'Jellyfin Android TV 0.18.0', ip: '192.168.1.20' });
     expect((await t.request({ method: 'POST', url: '/api/v1/me/pairing/approve', admin: me })).json()).toMatchObject({ status: 'completed' });
 
     // The gateway's poller wakes up, sees the completion and keeps the device's token.
@@ -196,6 +201,19 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
     expect(res.status).toBe(issues ? 401 : p.startsWith('//') ? 404 : 401);
     for (const issued of jellyfin.issued) expect(text).not.toContain(issued.AccessToken);
     expect(jellyfin.loggedOut).toEqual(jellyfin.issued.map((r: AuthenticationResult) => r.AccessToken));
+  });
+
+  it('an X-Forwarded-For from an untrusted peer is not believed', async () => {
+    await policy(0);
+    const link = (await server('POST', `/api/v1/directory/members/${BOB.id}/links`, { purpose: 'enrol' })).json().url;
+    const me = credentialsFrom(await t.request({ method: 'POST', url: '/api/v1/portal/session', body: { link: linkOf(link) } }));
+    const begun = (await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: me })).json();
+    await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${begun.factorId}/confirm`, admin: me, body: { code: totpCode(t, begun.secret) } });
+    const res = await signIn(BOB, undefined, { 'x-forwarded-for': '192.168.1.99' });
+    const started = await t.request({ method: 'POST', url: '/api/v1/pairing', body: { userCode: (res.data as unknown as { userCode: string }).userCode } });
+    t.clock.advance(30_000);
+    const verified = await t.request({ method: 'POST', url: `/api/v1/me/challenges/${started.json().verificationChallengeId}/verify`, admin: credentialsFrom(started), body: { method: 'totp', code: totpCode(t, begun.secret) } });
+    expect((await t.request({ method: 'GET', url: '/api/v1/me/pairing', admin: credentialsFrom(verified) })).json()).toMatchObject({ ip: '127.0.0.1' });
   });
 
   it('the deprecated /Users/{id}/Authenticate?pw= is intercepted, any case', async () => {
