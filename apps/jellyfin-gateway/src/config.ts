@@ -16,6 +16,8 @@ export interface GatewayConfig {
   trustedProxies: string[];
   /** When Latchkey cannot be reached: let devices holding a remembered/paired token in. Default: deny. */
   failOpenForTrustedDevices: boolean;
+  /** How often Latchkey's revocation feed is read to end Jellyfin sessions of revoked devices; 0: never. */
+  revocationPollSeconds: number;
 }
 
 const bool = z
@@ -33,6 +35,7 @@ const EnvSchema = z.object({
   GATEWAY_DATA_DIR: z.string().min(1).default('./data/gateway'),
   GATEWAY_TRUSTED_PROXIES: z.string().default(''),
   GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES: bool,
+  GATEWAY_REVOCATION_POLL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type GatewayEnv = Partial<Record<keyof z.input<typeof EnvSchema>, string>>;
@@ -53,5 +56,6 @@ export function loadGatewayConfig(env: GatewayEnv | NodeJS.ProcessEnv = process.
     dataDir: path.resolve(e.GATEWAY_DATA_DIR),
     trustedProxies: e.GATEWAY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
     failOpenForTrustedDevices: e.GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES,
+    revocationPollSeconds: e.GATEWAY_REVOCATION_POLL_SECONDS,
   };
 }

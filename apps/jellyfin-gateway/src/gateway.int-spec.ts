@@ -54,7 +54,7 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
   async function startGateway(env: Record<string, string> = {}): Promise<void> {
     gate = new GatedSleep();
     gateway = new JellyfinGateway(
-      loadGatewayConfig({ JELLYFIN_URL: jellyfinUrl, LATCHKEY_URL: latchkeyUrl, LATCHKEY_API_KEY: key, GATEWAY_PORT: '0', GATEWAY_DATA_DIR: dataDir, ...env }),
+      loadGatewayConfig({ JELLYFIN_URL: jellyfinUrl, LATCHKEY_URL: latchkeyUrl, LATCHKEY_API_KEY: key, GATEWAY_PORT: '0', GATEWAY_DATA_DIR: dataDir, GATEWAY_REVOCATION_POLL_SECONDS: '0', ...env }),
       { sleep: gate.sleep, log: () => undefined },
     );
     gatewayUrl = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
@@ -165,6 +165,20 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
     expect(after[TrustStore.key(ALICE.id, 'tv-1')].token).not.toBe(kept[TrustStore.key(ALICE.id, 'tv-1')].token);
     // Another device of hers is still asked.
     expect((await signIn(ALICE, { name: 'Phone', id: 'phone-1' })).status).toBe(401);
+
+    // The owner revokes the TV: the gateway reads the revocation feed, ends the TV's Jellyfin session and
+    // forgets its token; the TV is asked again.
+    expect(await gateway.syncRevocations()).toBe(0);
+    const members = (await t.request({ method: 'GET', url: '/api/v1/members', bearer: adminToken })).json();
+    const aliceId = members.items.find((m: { externalId: string }) => m.externalId === ALICE.id).id;
+    const devices = (await t.request({ method: 'GET', url: `/api/v1/members/${aliceId}/security`, bearer: adminToken })).json().devices;
+    const tv = devices.find((d: { kind: string }) => d.kind === 'paired');
+    expect((await t.request({ method: 'DELETE', url: `/api/v1/members/${aliceId}/devices/${tv.id}`, bearer: adminToken })).statusCode).toBe(204);
+    expect(jellyfin.tokens.has(jellyfin.issued[1]!.AccessToken!)).toBe(true);
+    expect(await gateway.syncRevocations()).toBe(1);
+    expect(jellyfin.tokens.has(jellyfin.issued[1]!.AccessToken!)).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'trusted-devices.json'), 'utf8'))[TrustStore.key(ALICE.id, 'tv-1')]).toBeUndefined();
+    expect((await signIn()).status).toBe(401);
   });
 
   it('Quick Connect sign-ins go through the same check', async () => {

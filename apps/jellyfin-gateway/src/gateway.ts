@@ -36,6 +36,11 @@ export class JellyfinGateway {
   private readonly addresses: ClientAddress;
   private readonly polls = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly log: NonNullable<GatewayDeps['log']>;
+  /** Jellyfin access tokens the gateway let through, per user + device, to end them if the device is revoked. */
+  private readonly sessions = new Map<string, string[]>();
+  private revocationCursor: string | undefined;
+  private revocationsPrimed = false;
+  private revocationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -58,7 +63,43 @@ export class JellyfinGateway {
   }
 
   listen(port = this.config.port, host?: string): Promise<number> {
+    if (this.config.revocationPollSeconds > 0 && !this.revocationTimer) {
+      const sync = () => void this.syncRevocations().catch((e: unknown) => this.log('revocations.failed', { message: (e as Error).message }));
+      sync();
+      this.revocationTimer = setInterval(sync, this.config.revocationPollSeconds * 1000);
+      this.revocationTimer.unref();
+    }
     return new Promise((resolve) => this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port)));
+  }
+
+  /**
+   * Reads Latchkey's revocation feed: for each device revoked since the last read, signs out at Jellyfin the
+   * sessions the gateway let through for it and forgets its remembered-device token. The first read only
+   * moves past older revocations. Returns how many Jellyfin sessions were ended.
+   */
+  async syncRevocations(): Promise<number> {
+    let ended = 0;
+    for (;;) {
+      const page = await this.latchkey.revocations(this.revocationCursor, 500);
+      if (this.revocationsPrimed) {
+        for (const r of page.items) {
+          const key = TrustStore.key(r.memberExternalId, r.deviceId);
+          const tokens = this.sessions.get(key) ?? [];
+          this.sessions.delete(key);
+          for (const token of tokens) await this.logout(token);
+          ended += tokens.length;
+          await this.trust.delete(r.memberExternalId, r.deviceId);
+          this.log('device.revoked', { userId: r.memberExternalId, deviceId: r.deviceId, sessionsEnded: tokens.length });
+        }
+      }
+      if (!page.next || page.next === this.revocationCursor || page.items.length === 0) {
+        if (page.next) this.revocationCursor = page.next;
+        break;
+      }
+      this.revocationCursor = page.next;
+    }
+    this.revocationsPrimed = true;
+    return ended;
   }
 
   /** Resolves when every background challenge poll has finished. */
@@ -68,6 +109,7 @@ export class JellyfinGateway {
 
   async close(): Promise<void> {
     for (const p of this.polls.values()) p.abort.abort();
+    clearInterval(this.revocationTimer);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -157,6 +199,7 @@ export class JellyfinGateway {
     this.log('login.decision', { userId, deviceId, decision: decision.decision, clientIp });
     if (decision.decision === 'allow' || decision.decision === 'allow_in_grace') {
       if (decision.trustToken) await this.trust.set(userId, deviceId, { token: decision.trustToken, expiresAt: decision.trustExpiresAt });
+      this.remember(userId, deviceId, accessToken);
       return relay();
     }
 
@@ -199,6 +242,13 @@ export class JellyfinGateway {
         if (this.polls.get(key)?.abort === abort) this.polls.delete(key);
       });
     this.polls.set(key, { abort, done });
+  }
+
+  private remember(userId: string, deviceId: string, accessToken: string): void {
+    const key = TrustStore.key(userId, deviceId);
+    // A device keeps a handful of sessions at most; older ones fall off (bounded memory).
+    const tokens = [...(this.sessions.get(key) ?? []), accessToken].slice(-20);
+    this.sessions.set(key, tokens);
   }
 
   /** Ends the session Jellyfin just created, so the withheld token is worthless. */
