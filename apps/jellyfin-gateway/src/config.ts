@@ -29,6 +29,7 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 
 const EnvSchema = z.object({
   JELLYFIN_URL: httpUrl,
+  JELLYFIN_API_KEY: z.string().trim().optional(),
   LATCHKEY_URL: httpUrl,
   LATCHKEY_API_KEY: z.string().min(8, 'LATCHKEY_API_KEY: the server API key shown when Jellyfin was registered in Latchkey'),
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8097),
@@ -50,6 +51,7 @@ export function loadGatewayConfig(env: GatewayEnv | NodeJS.ProcessEnv = process.
   const e = parsed.data;
   return {
     jellyfinUrl: new URL(e.JELLYFIN_URL),
+    jellyfinApiKey: e.JELLYFIN_API_KEY || undefined,
     latchkeyUrl: e.LATCHKEY_URL,
     latchkeyApiKey: e.LATCHKEY_API_KEY,
     port: e.GATEWAY_PORT,

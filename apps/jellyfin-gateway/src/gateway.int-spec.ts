@@ -181,6 +181,27 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
     expect((await signIn()).status).toBe(401);
   });
 
+  it('with a Jellyfin API key, the pairing code is shown on the member’s other Jellyfin sessions', async () => {
+    await gateway.close();
+    await startGateway({ JELLYFIN_API_KEY: jellyfin.apiKey });
+    // Alice is already watching on her phone (signed in before the policy).
+    expect((await signIn(ALICE, { name: 'Phone', id: 'phone-1' })).status).toBe(200);
+    expect((await signIn(BOB, { name: 'Bob phone', id: 'phone-b' })).status).toBe(200);
+    await policy(0);
+    const link = (await server('POST', `/api/v1/directory/members/${ALICE.id}/links`, { purpose: 'enrol' })).json().url;
+    const me = credentialsFrom(await t.request({ method: 'POST', url: '/api/v1/portal/session', body: { link: linkOf(link) } }));
+    const begun = (await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: me })).json();
+    await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${begun.factorId}/confirm`, admin: me, body: { code: totpCode(t, begun.secret) } });
+
+    const tv = await signIn();
+    expect(tv.status).toBe(401);
+    await gateway.close(); // stops the poller, after the messages went out
+    const { userCode } = tv.data as unknown as { userCode: string };
+    expect(jellyfin.messages).toEqual([
+      { sessionId: jellyfin.issued[0]!.SessionInfo!.Id, message: { Header: 'Approve a new device', Text: expect.stringContaining(userCode), TimeoutMs: 120_000 } },
+    ]);
+  });
+
   it('Quick Connect sign-ins go through the same check', async () => {
     await policy(0);
     const api = app({ name: 'Bob TV', id: 'tv-bob' });

@@ -35,6 +35,7 @@ export class JellyfinGateway {
   private readonly trust: TrustStore;
   private readonly addresses: ClientAddress;
   private readonly polls = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly background = new Set<Promise<void>>();
   private readonly log: NonNullable<GatewayDeps['log']>;
   /** Jellyfin access tokens the gateway let through, per user + device, to end them if the device is revoked. */
   private readonly sessions = new Map<string, string[]>();
@@ -104,12 +105,13 @@ export class JellyfinGateway {
 
   /** Resolves when every background challenge poll has finished. */
   async idle(): Promise<void> {
-    while (this.polls.size > 0) await Promise.all([...this.polls.values()].map((p) => p.done));
+    while (this.polls.size > 0 || this.background.size > 0) await Promise.all([...[...this.polls.values()].map((p) => p.done), ...this.background]);
   }
 
   async close(): Promise<void> {
     for (const p of this.polls.values()) p.abort.abort();
     clearInterval(this.revocationTimer);
+    await Promise.all(this.background);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -207,7 +209,10 @@ export class JellyfinGateway {
     if (stored) await this.trust.delete(userId, deviceId);
     await this.logout(accessToken);
     const c = decision.challenge;
-    if (decision.decision === 'challenge' && c) this.startPolling(userId, deviceId, c.id, c.interval);
+    if (decision.decision === 'challenge' && c) {
+      this.startPolling(userId, deviceId, c.id, c.interval);
+      this.inBackground(this.tellOtherSessions(userId, deviceId, auth?.device ?? session.DeviceName ?? 'A device', c.userCode, c.verificationUri));
+    }
     sendJson(res, 401, {
       error: decision.decision === 'challenge' ? 'verification_required' : decision.decision === 'enrol_required' ? 'enrolment_required' : 'login_denied',
       decision: decision.decision,
@@ -242,6 +247,29 @@ export class JellyfinGateway {
         if (this.polls.get(key)?.abort === abort) this.polls.delete(key);
       });
     this.polls.set(key, { abort, done });
+  }
+
+  private inBackground(task: Promise<void>): void {
+    const p = task.catch((e: unknown) => this.log('gateway.background_failed', { message: (e as Error).message })).finally(() => this.background.delete(p));
+    this.background.add(p);
+  }
+
+  /**
+   * Stock Jellyfin apps show only "sign-in failed" for the 401, so with an API key the gateway also shows
+   * the pairing code on the member's other active Jellyfin sessions (`POST /Sessions/{id}/Message`).
+   */
+  private async tellOtherSessions(userId: string, deviceId: string, deviceName: string, userCode: string, verificationUri: string): Promise<void> {
+    if (!this.config.jellyfinApiKey) return;
+    const auth = { authorization: `MediaBrowser Token="${encodeURIComponent(this.config.jellyfinApiKey)}"`, 'content-type': 'application/json' };
+    const list = await proxyBuffered(this.upstream, 'GET', '/Sessions?activeWithinSeconds=960', auth, Buffer.alloc(0));
+    if (list.status !== 200) throw new Error(`Jellyfin answered ${list.status} to GET /Sessions`);
+    const sessions = JSON.parse(list.body.toString('utf8')) as Array<{ Id?: string | null; UserId?: string; DeviceId?: string | null }>;
+    const same = (a: string | undefined) => (a ?? '').toLowerCase().replace(/-/g, '') === userId.toLowerCase().replace(/-/g, '');
+    const message = { Header: 'Approve a new device', Text: `${deviceName} wants to sign in as you. To allow it, go to ${verificationUri} and enter ${userCode}.`, TimeoutMs: 120_000 };
+    for (const s of sessions) {
+      if (!s.Id || !same(s.UserId) || s.DeviceId === deviceId) continue;
+      await proxyBuffered(this.upstream, 'POST', `/Sessions/${encodeURIComponent(s.Id)}/Message`, auth, Buffer.from(JSON.stringify(message)));
+    }
   }
 
   private remember(userId: string, deviceId: string, accessToken: string): void {

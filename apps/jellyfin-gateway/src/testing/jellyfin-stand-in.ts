@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuthenticateUserByName, AuthenticationResult, QuickConnectDto, QuickConnectResult, SessionInfoDto, UserDto } from '@jellyfin/sdk/lib/generated-client/models';
+import type { AuthenticateUserByName, AuthenticationResult, MessageCommand, QuickConnectDto, QuickConnectResult, SessionInfoDto, UserDto } from '@jellyfin/sdk/lib/generated-client/models';
 import { parseEmbyAuthorization } from '../auth-request';
 
 export interface StandInUser {
@@ -31,6 +31,12 @@ export class JellyfinStandIn {
   /** Every AuthenticationResult it answered, in order. */
   readonly issued: AuthenticationResult[] = [];
   readonly tokens = new Set<string>();
+  /** Active sessions by access token. */
+  readonly sessions = new Map<string, SessionInfoDto>();
+  /** Messages shown on sessions (`POST /Sessions/{id}/Message`). */
+  readonly messages: Array<{ sessionId: string; message: MessageCommand }> = [];
+  /** The admin's Jellyfin API key. */
+  readonly apiKey = 'jellyfin-admin-api-key';
   private readonly quickConnect = new Map<string, { code: string; userId: string | null }>();
 
   constructor(
@@ -107,7 +113,17 @@ export class JellyfinStandIn {
     if (req.method === 'POST' && route === '/sessions/logout') {
       const token = parseEmbyAuthorization(String(req.headers['authorization'] ?? ''))?.token ?? '';
       if (!this.tokens.delete(token)) return json(401, 'Unauthorized');
+      this.sessions.delete(token);
       this.loggedOut.push(token);
+      res.writeHead(204).end();
+      return;
+    }
+    const apiKeyOk = parseEmbyAuthorization(String(req.headers['authorization'] ?? ''))?.token === this.apiKey;
+    if (req.method === 'GET' && route === '/sessions') return apiKeyOk ? json(200, [...this.sessions.values()]) : json(401, 'Unauthorized');
+    const message = /^\/sessions\/([^/]+)\/message$/.exec(route);
+    if (req.method === 'POST' && message) {
+      if (!apiKeyOk) return json(401, 'Unauthorized');
+      this.messages.push({ sessionId: message[1]!, message: JSON.parse(body.toString()) as MessageCommand });
       res.writeHead(204).end();
       return;
     }
@@ -139,6 +155,7 @@ export class JellyfinStandIn {
     };
     const result: AuthenticationResult = { User: dto, SessionInfo: session, AccessToken: token, ServerId: this.serverId };
     this.issued.push(result);
+    this.sessions.set(token, session);
     return result;
   }
 
