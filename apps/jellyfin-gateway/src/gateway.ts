@@ -176,10 +176,13 @@ export class JellyfinGateway {
 
     let decision: DecisionResponse;
     try {
+      const deviceName = auth?.device ?? session.DeviceName;
+      const version = auth?.version ?? session.ApplicationVersion;
+      // Clipped to Latchkey's field limits: an odd client must not be locked out by a 400.
       decision = await this.latchkey.login({
-        member: { externalId: userId, ...(result.User?.Name ? { username: result.User.Name } : {}) },
-        device: { id: deviceId, ...((auth?.device ?? session.DeviceName) ? { name: (auth?.device ?? session.DeviceName) as string } : {}) },
-        client: { name: auth?.client ?? session.Client ?? 'Unknown Jellyfin client', ...((auth?.version ?? session.ApplicationVersion) ? { version: (auth?.version ?? session.ApplicationVersion) as string } : {}) },
+        member: { externalId: userId, ...(result.User?.Name ? { username: clip(result.User.Name, 200) } : {}) },
+        device: { id: clip(deviceId, 200), ...(deviceName ? { name: clip(deviceName, 200) } : {}) },
+        client: { name: clip(auth?.client ?? session.Client ?? 'Unknown Jellyfin client', 100), ...(version ? { version: clip(version, 50) } : {}) },
         ip: { peer: clientIp, forwardedFor: [] },
         ...(stored ? { trustToken: stored.token } : {}),
       });
@@ -192,10 +195,13 @@ export class JellyfinGateway {
       }
       this.log('login.refused_latchkey_error', { userId, deviceId, code: err.code, status: err.status });
       await this.logout(accessToken);
-      return sendJson(res, 503, {
-        error: 'latchkey_unavailable',
-        message: 'Sign-in is paused: the server’s security check (Latchkey) could not be reached. Try again in a few minutes.',
-      });
+      return sendJson(
+        res,
+        503,
+        unreachable
+          ? { error: 'latchkey_unavailable', message: 'Sign-in is paused: the server’s security check (Latchkey) could not be reached. Try again in a few minutes.' }
+          : { error: 'login_check_failed', message: 'The server’s security check (Latchkey) refused to answer for this sign-in; ask the server owner.' },
+      );
     }
 
     this.log('login.decision', { userId, deviceId, decision: decision.decision, clientIp });
@@ -287,6 +293,10 @@ export class JellyfinGateway {
       this.log('jellyfin.logout_failed', { message: (e as Error).message });
     }
   }
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
 }
 
 function parseResult(body: Buffer): JellyfinAuthenticationResult | null {
