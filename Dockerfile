@@ -7,7 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN NX_NO_CLOUD=true NX_DAEMON=false npx nx run-many -t build -p api admin portal --outputStyle=stream \
+RUN NX_NO_CLOUD=true NX_DAEMON=false npx nx run-many -t build -p api admin portal jellyfin-gateway --outputStyle=stream \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim

@@ -10,6 +10,7 @@ const config: Config = {
     '<rootDir>/apps/api',
     '<rootDir>/apps/admin',
     '<rootDir>/apps/portal',
+    '<rootDir>/apps/jellyfin-gateway',
     '<rootDir>/libs/contracts',
     '<rootDir>/libs/policy-engine',
     '<rootDir>/libs/client',

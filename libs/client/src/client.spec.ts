@@ -27,6 +27,14 @@ describe('LatchkeyClient', () => {
     await expect(c.self()).rejects.toBeInstanceOf(LatchkeyError);
   });
 
+  it('reads the revocation feed from a cursor', async () => {
+    const f = fakeFetch(200, { items: [], next: '1700000000000:0b1c2d3e-0000-4000-8000-000000000000' });
+    const c = new LatchkeyClient({ baseUrl: 'http://latchkey.test', apiKey: 'k', fetch: f.fn });
+    await c.revocations();
+    await c.revocations('17:ab', 100);
+    expect(f.calls.map((x) => x.url)).toEqual(['http://latchkey.test/api/v1/revocations', 'http://latchkey.test/api/v1/revocations?since=17%3Aab&limit=100']);
+  });
+
   it('reports network failures as network_error', async () => {
     const c = new LatchkeyClient({ baseUrl: 'http://latchkey.test', apiKey: 'k', fetch: (async () => { throw new Error('ECONNREFUSED'); }) as unknown as typeof fetch });
     await expect(c.self()).rejects.toMatchObject({ code: 'network_error', status: 0 });

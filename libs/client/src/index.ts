@@ -10,6 +10,7 @@ import type {
   ErrorCode,
   PatchDirectoryInput,
   ReplaceDirectoryInput,
+  RevocationList,
   ServerSelf,
 } from '@latchkey/contracts';
 
@@ -23,6 +24,7 @@ export type {
   PatchDirectoryInput,
   PortalLink,
   ReplaceDirectoryInput,
+  RevocationList,
   ServerSelf,
 } from '@latchkey/contracts';
 
@@ -106,6 +108,18 @@ export class LatchkeyClient {
       if (status.status !== 'pending') return status;
       interval = status.interval;
     }
+  }
+
+  /**
+   * Devices whose trust was revoked since `since` (the previous answer's `next`): end the sessions you hold
+   * for them.
+   */
+  revocations(since?: string, limit?: number): Promise<RevocationList> {
+    const q = new URLSearchParams();
+    if (since) q.set('since', since);
+    if (limit) q.set('limit', String(limit));
+    const qs = q.toString();
+    return this.call('GET', `/api/v1/revocations${qs ? `?${qs}` : ''}`);
   }
 
   /** A single-use link to the member pages for a member you have just signed in. */

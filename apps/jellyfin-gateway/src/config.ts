@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The gateway's settings. `process.env` is read here and nowhere else. */
+export interface GatewayConfig {
+  /** Optional Jellyfin API key: lets the gateway show a TV's pairing code on the member's other Jellyfin sessions. */
+  jellyfinApiKey: string | undefined;
+  /** Where Jellyfin is reached from the gateway, e.g. http://jellyfin:8096 */
+  jellyfinUrl: URL;
+  /** Where Latchkey is reached from the gateway, e.g. http://latchkey:8080 */
+  latchkeyUrl: string;
+  /** The Latchkey server API key (lk_srv_…) of the Jellyfin server registered in Latchkey. */
+  latchkeyApiKey: string;
+  port: number;
+  /** Where the gateway keeps the remembered-device tokens it holds for Jellyfin clients. */
+  dataDir: string;
+  /** Addresses or CIDR ranges of reverse proxies in front of the gateway whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+  /** When Latchkey cannot be reached: let devices holding a remembered/paired token in. Default: deny. */
+  failOpenForTrustedDevices: boolean;
+  /** How often Latchkey's revocation feed is read to end Jellyfin sessions of revoked devices; 0: never. */
+  revocationPollSeconds: number;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const EnvSchema = z.object({
+  JELLYFIN_URL: httpUrl,
+  JELLYFIN_API_KEY: z.string().trim().optional(),
+  LATCHKEY_URL: httpUrl,
+  LATCHKEY_API_KEY: z.string().min(8, 'LATCHKEY_API_KEY: the server API key shown when Jellyfin was registered in Latchkey'),
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8097),
+  GATEWAY_DATA_DIR: z.string().min(1).default('./data/gateway'),
+  GATEWAY_TRUSTED_PROXIES: z.string().default(''),
+  GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES: bool,
+  GATEWAY_REVOCATION_POLL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+});
+
+export type GatewayEnv = Partial<Record<keyof z.input<typeof EnvSchema>, string>>;
+
+/** Validates the environment; throws one readable message listing every problem (fail fast at boot). */
+export function loadGatewayConfig(env: GatewayEnv | NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; ');
+    throw new Error(`Invalid gateway configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    jellyfinUrl: new URL(e.JELLYFIN_URL),
+    jellyfinApiKey: e.JELLYFIN_API_KEY || undefined,
+    latchkeyUrl: e.LATCHKEY_URL,
+    latchkeyApiKey: e.LATCHKEY_API_KEY,
+    port: e.GATEWAY_PORT,
+    dataDir: path.resolve(e.GATEWAY_DATA_DIR),
+    trustedProxies: e.GATEWAY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
+    failOpenForTrustedDevices: e.GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES,
+    revocationPollSeconds: e.GATEWAY_REVOCATION_POLL_SECONDS,
+  };
+}
