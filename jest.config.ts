@@ -5,6 +5,8 @@ import type { Config } from 'jest';
 const config: Config = {
   projects: [
     '<rootDir>/apps/api',
+    // The hostile-input and failure suite (bounded here; `npm run test:hostile:long` runs it longer).
+    '<rootDir>/apps/api/jest.hostile.config.ts',
     '<rootDir>/apps/admin',
     '<rootDir>/apps/portal',
     '<rootDir>/libs/contracts',

@@ -107,6 +107,14 @@ describe('API conventions', () => {
     expect((await t.request({ method: 'POST', url: '/healthz' })).statusCode).toBe(404);
   });
 
+  it('URLs the router cannot read (broken percent-encoding, over-long segments) get a 400 in the error shape', async () => {
+    // Found by the hostile-input suite: Fastify used to answer these itself, in its own shape and without security headers.
+    for (const url of ['/api/v1/servers/%ED%A0%80', '/api/v1/servers/%E0%A4%A', `/api/v1/servers/${'x'.repeat(300)}`]) {
+      const res = await t.request({ method: 'GET', url, admin });
+      expect({ url, status: res.statusCode, code: res.json().error?.code, nosniff: res.headers['x-content-type-options'], id: typeof res.json().error?.requestId }).toEqual({ url, status: 400, code: 'validation_failed', nosniff: 'nosniff', id: 'string' });
+    }
+  });
+
   it('health, readiness and metrics answer', async () => {
     expect((await t.request({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await t.request({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
@@ -124,6 +132,10 @@ describe('API conventions', () => {
     expect((await t.request({ method: 'GET', url: '/api/docs/assets/swagger-ui-bundle.js' })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/api/docs/assets/docs-init.js' })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/api/docs/assets/..%2Fpackage.json' })).statusCode).toBe(404);
+    // Found by the hostile-input suite: these names once reached Object.prototype and answered 500.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect((await t.request({ method: 'GET', url: `/api/docs/assets/${name}` })).statusCode).toBe(404);
+    }
     expect((await t.request({ method: 'GET', url: '/api/docs/openapi.json' })).json().openapi).toBe('3.1.0');
   });
 

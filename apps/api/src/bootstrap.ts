@@ -6,14 +6,15 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '@latchkey/contracts';
 import { AppModule, FEATURE_MODULES } from './app.module';
 import { Clock } from './common/clock';
 import { PinoNestLogger } from './common/nest-logger';
 import type { AppConfig } from './config/config';
 import { Metrics } from './health/metrics';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
-import { registerSecurityHeaders } from './web/security-headers';
+import { applySecurityHeaders, registerSecurityHeaders } from './web/security-headers';
 import { SpaFallback } from './web/spa-fallback';
 
 export interface CreateAppOptions {
@@ -27,6 +28,7 @@ const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
 
 /** Builds the whole service (API, console, member pages) without listening; main.ts and tests share it. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const headerOpts = { hsts: config.publicUrl.startsWith('https://') };
   const adapter = new FastifyAdapter({
     logger: {
       level: opts.logLevel ?? config.logLevel,
@@ -44,6 +46,15 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     },
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // A URL the router cannot even read (broken percent-encoding, an over-long segment) is refused in
+    // the one error shape, with the usual headers, before any route or hook runs.
+    frameworkErrors: (error: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment of this URL is too long.' : 'The URL is not valid (check its percent-encoding).';
+      const body: ErrorBody = { error: { code: 'validation_failed', message, requestId: String(req.id) } };
+      void reply.status(400).header('content-type', 'application/json; charset=utf-8');
+      applySecurityHeaders(req, reply, headerOpts);
+      void reply.header('x-request-id', String(req.id)).send(body);
+    },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const fastify = adapter.getInstance();
 
@@ -58,7 +69,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  registerSecurityHeaders(fastify as unknown as FastifyInstance, { hsts: config.publicUrl.startsWith('https://') });
+  registerSecurityHeaders(fastify as unknown as FastifyInstance, headerOpts);
 
   const metrics = new Metrics();
   metrics.register(fastify as unknown as FastifyInstance);

@@ -164,3 +164,15 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 export function testPostgresAdminUrl(env: Env = process.env): string {
   return env['LATCHKEY_TEST_PG_URL'] ?? env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
+
+/** How much the hostile-input suite runs (tests only): `LATCHKEY_HOSTILE_SCALE`, 1 in CI, 10+ for a long local run. */
+export function testHostileScale(env: Env = process.env): number {
+  const n = Number(env['LATCHKEY_HOSTILE_SCALE'] ?? '1');
+  return Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+/** Seed of the hostile-input suite's generated cases (tests only): `LATCHKEY_HOSTILE_SEED` replays a run. */
+export function testHostileSeed(env: Env = process.env): number {
+  const n = Number(env['LATCHKEY_HOSTILE_SEED']);
+  return Number.isInteger(n) ? n : Math.floor(Math.random() * 2 ** 31);
+}

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** CSP for the console, the member pages and the API docs: no inline script, no framing, same origin only. */
 export const HTML_CSP = [
@@ -20,20 +20,25 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** Strict security headers on every response. */
 export function registerSecurityHeaders(fastify: FastifyInstance, opts: { hsts: boolean }): void {
   fastify.addHook('onSend', async (req, reply, payload) => {
-    const type = String(reply.getHeader('content-type') ?? '');
-    // A 304 has no content type, and browsers merge its headers into the cached page: giving it the
-    // API's CSP would blank a revisited page. The cached response keeps the CSP it came with.
-    if (reply.statusCode !== 304) reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (opts.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (!reply.hasHeader('cache-control') && !req.url.startsWith('/admin/') && req.url.startsWith('/api/')) {
-      reply.header('cache-control', 'no-store');
-    }
+    applySecurityHeaders(req, reply, opts);
     return payload;
   });
+}
+
+/** The headers themselves; also used for answers Fastify sends before any hook runs (unroutable URLs). */
+export function applySecurityHeaders(req: FastifyRequest, reply: FastifyReply, opts: { hsts: boolean }): void {
+  const type = String(reply.getHeader('content-type') ?? '');
+  // A 304 has no content type, and browsers merge its headers into the cached page: giving it the
+  // API's CSP would blank a revisited page. The cached response keeps the CSP it came with.
+  if (reply.statusCode !== 304) reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('cross-origin-opener-policy', 'same-origin');
+  reply.header('cross-origin-resource-policy', 'same-origin');
+  reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+  if (opts.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (!reply.hasHeader('cache-control') && !req.url.startsWith('/admin/') && req.url.startsWith('/api/')) {
+    reply.header('cache-control', 'no-store');
+  }
 }
