@@ -14,6 +14,7 @@ import { PinoNestLogger } from './common/nest-logger';
 import type { AppConfig } from './config/config';
 import { Metrics } from './health/metrics';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
+import { clientErrorHandler } from './web/client-errors';
 import { applySecurityHeaders, registerSecurityHeaders } from './web/security-headers';
 import { SpaFallback } from './web/spa-fallback';
 
@@ -45,6 +46,11 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     return503OnClosing: true,
+    // A client that stalls mid-request (slowloris) is cut off with a 408 instead of holding a socket
+    // forever; Node checks open requests every so often, so the check runs well within the timeout.
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: Math.min(60_000, config.requestTimeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)) },
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     // A URL the router cannot even read (broken percent-encoding, an over-long segment) is refused in
     // the one error shape, with the usual headers, before any route or hook runs.

@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   LATCHKEY_BODY_LIMIT: intIn(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LATCHKEY_DIRECTORY_BODY_LIMIT: intIn(1024, 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   LATCHKEY_TRUSTED_PROXIES: z.string().default(''),
+  LATCHKEY_REQUEST_TIMEOUT_SECONDS: intIn(1, 3600).default(60),
   LATCHKEY_SETUP_TOKEN_TTL_MINUTES: intIn(1, 60 * 24 * 30).default(60 * 24),
   LATCHKEY_ADMIN_SESSION_IDLE_MINUTES: intIn(1, 60 * 24).default(30),
   LATCHKEY_ADMIN_SESSION_MAX_HOURS: intIn(1, 24 * 30).default(12),
@@ -64,6 +65,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof LogLevel>;
   bodyLimit: number;
   directoryBodyLimit: number;
+  /** A client must send its whole request (headers and body) within this; a stalled one gets 408. */
+  requestTimeoutMs: number;
   /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed. Empty: none. */
   trustedProxies: string[];
   setupTokenTtlMinutes: number;
@@ -121,6 +124,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logLevel: e.LATCHKEY_LOG_LEVEL,
     bodyLimit: e.LATCHKEY_BODY_LIMIT,
     directoryBodyLimit: e.LATCHKEY_DIRECTORY_BODY_LIMIT,
+    requestTimeoutMs: e.LATCHKEY_REQUEST_TIMEOUT_SECONDS * 1000,
     trustedProxies,
     setupTokenTtlMinutes: e.LATCHKEY_SETUP_TOKEN_TTL_MINUTES,
     adminSession: { idleMinutes: e.LATCHKEY_ADMIN_SESSION_IDLE_MINUTES, maxHours: e.LATCHKEY_ADMIN_SESSION_MAX_HOURS },

@@ -15,7 +15,7 @@ export const HTML_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** Strict security headers on every response. */
 export function registerSecurityHeaders(fastify: FastifyInstance, opts: { hsts: boolean }): void {
