@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { credKind, extraHeaders, mutateBody, pathParam, queryString, wire } from './generators';
-import { CRED_KINDS, errorShapeProblem, headerProblem, inject, mayPass, newTally, openApi, Operation, report, SCALE, SEED, startWorld, World } from './kit';
+import { errorShapeProblem, headerProblem, CredKind, inject, mayPass, newTally, openApi, Operation, report, SCALE, SEED, startWorld, World } from './kit';
 
 /**
  * Input fuzzing, generated from the OpenAPI document the running service publishes: every operation gets
@@ -20,7 +20,7 @@ let w: World;
 const PRE_GUARD = new Set(['malformed_json', 'unsupported_media_type', 'payload_too_large', 'not_found', 'method_not_allowed']);
 const GUARD = new Set(['unauthenticated', 'forbidden', 'csrf_failed', 'mfa_required']);
 
-function problems(res: LightMyRequestResponse, op: Operation, cred: (typeof CRED_KINDS)[number], mustFail: boolean): string[] {
+function problems(res: LightMyRequestResponse, op: Operation, cred: CredKind, mustFail: boolean): string[] {
   const out: string[] = [];
   const headers = headerProblem(res);
   if (headers) out.push(headers);
@@ -77,20 +77,6 @@ describe('hostile input, generated from the OpenAPI document', () => {
     expect((await w.t.request({ method: 'GET', url: '/api/docs/openapi.json' })).json()).toEqual(doc);
     expect(ops.length).toBeGreaterThan(50);
     expect(ops.filter((o) => o.auth === undefined).map((o) => `${o.method} ${o.path}`)).toEqual([]);
-  });
-
-  it('every operation × every kind of caller, with a fitting body: no 5xx, no caller let in where it does not belong', async () => {
-    for (const op of ops) {
-      for (const cred of CRED_KINDS) {
-        await w.refresh();
-        const res = await inject(
-          w.t,
-          { method: op.method as 'GET', url: url(op, Object.fromEntries(op.pathParams.map((p) => [p.name, w.ids[1] ?? ''])), ''), headers: { ...w.headersFor(cred, op.method), ...(op.body ? { 'content-type': 'application/json' } : {}) }, payload: op.body ? '{}' : undefined },
-          tally,
-        );
-        expect({ route: `${op.method} ${op.path}`, cred, problems: problems(res, op, cred, false) }).toEqual({ route: `${op.method} ${op.path}`, cred, problems: [] });
-      }
-    }
   });
 
   it('every path answers other methods with a 404/405 in the error shape', async () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ErrorCodes } from '@latchkey/contracts';
@@ -7,7 +8,7 @@ import { AuthRequirement } from '../common/endpoint';
 import { testHostileScale, testHostileSeed } from '../config/config';
 import { buildOpenApi, collectRoutes, RouteInfo } from '../openapi/openapi';
 import { VERSION } from '../version';
-import { AdminCredentials, credentialsFrom, memberSession, OWNER, registerServer, setupOwner, signInOwner, startTestApp, TestApp } from '../testing/harness';
+import { AdminCredentials, credentialsFrom, memberSession, OWNER, registerServer, setupOwner, signInOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
 
 /**
  * Shared pieces of the hostile-input suite: how big a run is, a Latchkey with every kind of caller signed
@@ -318,4 +319,34 @@ export function deref(doc: JsonSchema, s: JsonSchema | undefined): JsonSchema {
     cur = parts.reduce<JsonSchema>((o, k) => (o[k] ?? {}) as JsonSchema, doc);
   }
   return cur;
+}
+
+// ---- people ---------------------------------------------------------------------------------
+
+/** Follows a session rotation: the response carrying a new member cookie becomes the session. */
+export function followMember(current: AdminCredentials, res: LightMyRequestResponse): AdminCredentials {
+  const c = res.cookies.find((x) => x.name.endsWith('latchkey_member'));
+  return c ? { cookie: `${c.name}=${c.value}`, csrfToken: res.json().csrfToken ?? current.csrfToken } : current;
+}
+
+/** Enrols an authenticator app for a member session; returns its secret and the (rotated) session. */
+export async function enrolMemberTotp(t: TestApp, member: AdminCredentials): Promise<{ secret: string; member: AdminCredentials }> {
+  const start = await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: member });
+  if (start.statusCode !== 201) throw new Error(`totp start: ${start.statusCode} ${start.body}`);
+  const { factorId, secret } = start.json();
+  const done = await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${factorId}/confirm`, admin: member, body: { code: totpCode(t, secret) } });
+  if (done.statusCode !== 200) throw new Error(`totp confirm: ${done.statusCode} ${done.body}`);
+  return { secret, member: followMember(member, done) };
+}
+
+/** A folder with stand-ins for the built console and member pages, so HTML routes exist in-process. */
+export function fakeWebDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lk-web-'));
+  for (const app of ['admin', 'portal']) {
+    const root = path.join(dir, app, 'browser');
+    fs.mkdirSync(root, { recursive: true });
+    fs.writeFileSync(path.join(root, 'index.html'), `<!doctype html><html><head><title>${app}</title></head><body><script src="main-ABCDEFGH.js"></script></body></html>`);
+    fs.writeFileSync(path.join(root, 'main-ABCDEFGH.js'), 'console.log(1);');
+  }
+  return dir;
 }

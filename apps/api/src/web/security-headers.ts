@@ -28,9 +28,14 @@ export function registerSecurityHeaders(fastify: FastifyInstance, opts: { hsts: 
 /** The headers themselves; also used for answers Fastify sends before any hook runs (unroutable URLs). */
 export function applySecurityHeaders(req: FastifyRequest, reply: FastifyReply, opts: { hsts: boolean }): void {
   const type = String(reply.getHeader('content-type') ?? '');
-  // A 304 has no content type, and browsers merge its headers into the cached page: giving it the
-  // API's CSP would blank a revisited page. The cached response keeps the CSP it came with.
-  if (reply.statusCode !== 304) reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
+  // A 304 has no content type, and browsers merge its headers into the cached response: outside the
+  // API it gets the pages' CSP (the API's would blank a revisited page; on a cached script or style a
+  // CSP does nothing), inside the API it keeps the CSP the response came with.
+  if (reply.statusCode === 304) {
+    if (!req.url.startsWith('/api/v1/')) reply.header('content-security-policy', HTML_CSP);
+  } else {
+    reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
+  }
   reply.header('x-content-type-options', 'nosniff');
   reply.header('x-frame-options', 'DENY');
   reply.header('referrer-policy', 'no-referrer');
