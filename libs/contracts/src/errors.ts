@@ -35,6 +35,7 @@ export const ErrorCodes = {
   policyNotFound: 'policy_not_found',
   exemptionNotFound: 'exemption_not_found',
   serviceUnavailable: 'service_unavailable',
+  emailUnavailable: 'email_unavailable',
   internal: 'internal_error',
 } as const;
 
@@ -73,6 +74,7 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   policy_not_found: 'No such policy.',
   exemption_not_found: 'No such exemption.',
   service_unavailable: 'The service is not ready. Try again shortly.',
+  email_unavailable: 'The e-mail could not be sent right now. Try again in a few minutes, or use another way to verify.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
 };
 

@@ -29,6 +29,9 @@ type Unchained = Omit<AuditEventEntity, 'seq' | 'prevHash' | 'hash'>;
 const GENESIS = '0'.repeat(64);
 const FLUSH_AFTER_MS = 10;
 const FLUSH_AT = 500;
+/** A failed group commit is retried this much later, keeping at most this many entries waiting. */
+const RETRY_AFTER_MS = 1_000;
+const MAX_PENDING = 100_000;
 /** Serialises appends to the chain across PostgreSQL instances (SQLite writes are already serial). */
 const CHAIN_LOCK = 7_271_043_002;
 
@@ -48,6 +51,7 @@ export class AuditService implements OnApplicationShutdown {
   private pending: Unchained[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private closing = false;
 
   constructor(
     private readonly db: Db,
@@ -79,13 +83,25 @@ export class AuditService implements OnApplicationShutdown {
     this.pending = [];
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing.then(() =>
-      this.db.write((m) => this.append(m, batch)).catch((e: unknown) => this.logger.error(`Could not write ${batch.length} audit entries: ${(e as Error).message}`)),
+      this.db.write((m) => this.append(m, batch)).catch((e: unknown) => {
+        // The database is locked, read-only or gone for a moment: keep the entries (in order) and try again.
+        this.pending = batch.concat(this.pending);
+        const dropped = this.pending.length - MAX_PENDING;
+        if (dropped > 0) this.pending.splice(MAX_PENDING);
+        this.logger.error(`Could not write ${batch.length} audit entries, retrying${dropped > 0 ? ` (${dropped} dropped: too many waiting)` : ''}: ${(e as Error).message}`);
+        if (!this.closing) {
+          this.timer ??= setTimeout(() => void this.flush(), RETRY_AFTER_MS);
+          this.timer.unref();
+        }
+      }),
     );
     return this.flushing;
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.flush();
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
   }
 
   /** Walks the whole chain in order and reports the first entry that does not fit. */

@@ -21,6 +21,7 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset to use the embedded SQLite database)')
     .optional(),
   LATCHKEY_DB_POOL_SIZE: intIn(1, 200).default(10),
+  LATCHKEY_DB_BUSY_TIMEOUT_MS: intIn(0, 60_000).default(5000),
   LATCHKEY_HOST: z.string().min(1).default('0.0.0.0'),
   LATCHKEY_PORT: intIn(0, 65535).default(8080),
   LATCHKEY_PUBLIC_URL: z
@@ -55,7 +56,8 @@ export type Env = Record<string, string | undefined>;
 
 export interface AppConfig {
   dataDir: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+  /** SQLite waits `busyTimeoutMs` for a lock held elsewhere, then the request gets 503 (the wait blocks the process). */
+  database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string; poolSize: number };
   host: string;
   port: number;
   /** Where people reach Latchkey; links in the console, e-mails and the setup link start with it. */
@@ -116,7 +118,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     dataDir,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.LATCHKEY_DB_POOL_SIZE }
-      : { kind: 'sqlite', file: path.join(dataDir, 'latchkey.db') },
+      : { kind: 'sqlite', file: path.join(dataDir, 'latchkey.db'), busyTimeoutMs: e.LATCHKEY_DB_BUSY_TIMEOUT_MS },
     host: e.LATCHKEY_HOST,
     port: e.LATCHKEY_PORT,
     publicUrl,

@@ -12,14 +12,15 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'
   if (config.database.kind === 'postgres') {
     return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: 'latchkey' };
   }
+  const busy = config.database.busyTimeoutMs ?? 5000;
   return {
     ...common,
     type: 'better-sqlite3',
     database: config.database.file,
     enableWAL: true,
-    timeout: 5000,
+    timeout: busy,
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${busy}`);
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
     },

@@ -205,11 +205,11 @@ export async function inject(t: TestApp, opts: InjectOptions, tally?: Tally): Pr
 }
 
 /**
- * What is wrong with a refusal, or null when it is a proper one: a 4xx in the one error shape
- * (`{ error: { code, message, details?, requestId } }`, JSON, a known code, no stack trace or SQL).
+ * What is wrong with a refusal, or null when it is a proper one: a 4xx (or a deliberate 503) in the one
+ * error shape (`{ error: { code, message, details?, requestId } }`, JSON, a known code, no stack trace or SQL).
  */
 export function errorShapeProblem(res: Pick<LightMyRequestResponse, 'statusCode' | 'headers' | 'body'>): string | null {
-  if (res.statusCode >= 500) return `status ${res.statusCode}`;
+  if (res.statusCode >= 500 && res.statusCode !== 503) return `status ${res.statusCode}`;
   if (res.statusCode < 400) return `status ${res.statusCode} is not a refusal`;
   if (!/^application\/json/.test(String(res.headers['content-type'] ?? ''))) return `content-type ${String(res.headers['content-type'])}`;
   let body: unknown;
