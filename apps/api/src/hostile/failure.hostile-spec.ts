@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AdminCredentials, memberSession, registerServer, setupOwner, startTestApp, TestApp } from '../testing/harness';
@@ -37,7 +38,7 @@ describe('a database locked longer than the busy timeout', () => {
     const locker = new Database(t.config.database.kind === 'sqlite' ? t.config.database.file : '');
     locker.pragma(`busy_timeout = ${BUSY_MS}`);
     locker.exec('BEGIN IMMEDIATE');
-    const attempts: [string, () => Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>][] = [
+    const attempts: [string, () => Promise<LightMyRequestResponse>][] = [
       ['a login decision that opens an enrolment link', () => inject(t, { method: 'POST', url: '/api/v1/logins', headers: { authorization: `Bearer ${serverKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ member: { externalId: 'grace' }, device: { id: 'd' }, client: { name: 'c' } }) }, tally)],
       ['a login decision for a member never seen', () => inject(t, { method: 'POST', url: '/api/v1/logins', headers: { authorization: `Bearer ${serverKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ member: { externalId: 'new', username: 'new' }, device: { id: 'd' }, client: { name: 'c' } }) }, tally)],
       ['an admin sign-in', () => inject(t, { method: 'POST', url: '/api/v1/admin/session', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: 'owner@example.com', password: 'correct horse battery staple' }) }, tally)],
