@@ -1,6 +1,7 @@
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { KeyError } from './crypto/keys';
+import { DatabaseOpenError } from './database/database';
 import { AdminAuthService } from './admin-auth/admin-auth.service';
 
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof KeyError) {
+  if (e instanceof ConfigError || e instanceof KeyError || e instanceof DatabaseOpenError) {
     process.stderr.write(`\nLatchkey cannot start.\n${e.message}\n\n`);
   } else {
     process.stderr.write(`\nLatchkey cannot start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
