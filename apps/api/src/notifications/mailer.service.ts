@@ -40,11 +40,11 @@ export class MailerService {
       await this.transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
     } catch (e) {
       // The mail server is down or refuses: a clear, stable answer instead of a 500.
-      this.logger.warn(`Could not send "${mail.subject.replace(/\d{6}/g, '••••••')}": ${(e as Error).message}`);
+      this.logger.warn(`Could not send "${withoutCodes(mail.subject)}": ${(e as Error).message}`);
       throw new AppException(503, 'email_unavailable');
     }
     // The recipient's domain only; never the content (it may hold a code).
-    this.logger.log(`Sent "${mail.subject}" to a recipient at ${mail.to.split('@')[1] ?? '?'}`);
+    this.logger.log(`Sent "${withoutCodes(mail.subject)}" to a recipient at ${mail.to.split('@')[1] ?? '?'}`);
   }
 
   /** Best effort, for notices: a failed notice must not fail the act it reports. */
@@ -52,6 +52,11 @@ export class MailerService {
     if (!this.available) return;
     await this.send(mail).catch(() => undefined); // send() has logged why
   }
+}
+
+/** Subjects carry the code (so it shows in the inbox list); logs must not. */
+function withoutCodes(subject: string): string {
+  return subject.replace(/\d{4,}/g, '••••••');
 }
 
 export function escapeHtml(s: string): string {
