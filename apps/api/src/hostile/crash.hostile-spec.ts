@@ -37,7 +37,7 @@ async function req(method: string, url: string, who: Caller = {}, body?: unknown
   const res = await call(proc.base, method, url, who, body);
   stats.requests++;
   if (res.status === 0) stats.networkErrors++;
-  if (res.status >= 500) stats.status5xx++;
+  if (res.status >= 500 && res.status !== 503) stats.status5xx++;
   return res;
 }
 

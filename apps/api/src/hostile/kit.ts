@@ -161,6 +161,7 @@ export function mayPass(auth: AuthRequirement | undefined, kind: CredKind, metho
 
 export interface Tally {
   requests: number;
+  /** Unexpected server errors (a deliberate 503 for a database or mail server that is down is not one). */
   status5xx: number;
   hangs: number;
   byStatus: Record<string, number>;
@@ -193,7 +194,7 @@ export async function inject(t: TestApp, opts: InjectOptions, tally?: Tally): Pr
     if (tally) {
       tally.requests++;
       tally.byStatus[res.statusCode] = (tally.byStatus[res.statusCode] ?? 0) + 1;
-      if (res.statusCode >= 500) tally.status5xx++;
+      if (res.statusCode >= 500 && res.statusCode !== 503) tally.status5xx++;
     }
     return res;
   } catch (e) {
