@@ -137,6 +137,32 @@ describe('CWE-287 · a sign-in whose second factor is still pending reaches no p
   });
 });
 
+describe('CWE-176 / CWE-1007 · look-alike, padded and NUL-bearing identifiers are nobody else', () => {
+  let t: TestApp;
+  let serverKey: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const admin = await setupOwner(t);
+    serverKey = (await registerServer(t, admin)).apiKey;
+    await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: serverKey, body: { members: [{ externalId: 'alice', username: 'alice' }] } });
+    await t.request({ method: 'POST', url: '/api/v1/policies', admin, body: { name: 'All', enabled: true, gracePeriodDays: 0 } });
+  });
+  afterAll(() => t.close());
+
+  it.each(['оwner@example.com', 'ｏwner@example.com', 'owner@example.com\u0000', 'owner@example.com\u200b', 'owner@exаmple.com', 'owner@example.com.'])('admin sign-in as %j with the right password fails', async (email) => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/admin/session', body: { email, password: OWNER.password } });
+    expect([400, 401]).toContain(res.statusCode);
+    expect(res.cookies).toEqual([]);
+  });
+
+  it.each(['аlice', 'ALICE', 'alice ', ' alice', 'alice\u0000', 'alice\u200b', 'ａlice', 'alice%00'])('a decision for member %j is never alice’s', async (externalId) => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/logins', bearer: serverKey, body: { member: { externalId }, device: { id: 'd' }, client: { name: 'c' } } });
+    // Unknown without a username (404), or refused as malformed (400); trimmed spaces are the same id, by design.
+    if (externalId.trim() === 'alice') expect(res.json().decision).toBe('enrol_required');
+    else expect({ externalId, refused: [400, 404].includes(res.statusCode) }).toEqual({ externalId, refused: true });
+  });
+});
+
 describe('CWE-384 · session fixation: the session id changes at every privilege step', () => {
   let t: TestApp;
   beforeAll(async () => {
