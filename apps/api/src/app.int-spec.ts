@@ -3,22 +3,7 @@ import path from 'node:path';
 import { FEATURE_MODULES } from './app.module';
 import { collectRoutes, RouteInfo } from './openapi/openapi';
 import { AdminCredentials, memberSession, registerServer, setupOwner, startTestApp, TestApp } from './testing/harness';
-
-/** Routes anyone may call. Adding a public route means adding it here, on purpose. */
-const PUBLIC_ROUTES = [
-  'GET /api/docs',
-  'GET /api/docs/assets/:asset',
-  'GET /api/docs/openapi.json',
-  'DELETE /api/v1/admin/session',
-  'GET /api/v1/admin/session',
-  'POST /api/v1/admin/session',
-  'GET /api/v1/admin/setup',
-  'POST /api/v1/admin/setup',
-  'POST /api/v1/portal/session',
-  'GET /healthz',
-  'GET /metrics',
-  'GET /readyz',
-];
+import { PUBLIC_ROUTES } from './testing/public-routes';
 
 const routes = collectRoutes(FEATURE_MODULES);
 

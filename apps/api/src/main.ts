@@ -7,7 +7,8 @@ import { AdminAuthService } from './admin-auth/admin-auth.service';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
-  const address = await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host });
+  const address = await app.getUrl();
   const auth = app.get(AdminAuthService);
   const log = app.getHttpAdapter().getInstance().log;
   log.info(`Latchkey listening on ${address} (public URL ${config.publicUrl}, data in ${config.dataDir}, database ${config.database.kind})`);

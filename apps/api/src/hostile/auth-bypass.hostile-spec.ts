@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { HTML_CSP } from '../web/security-headers';
+import { PUBLIC_ROUTES } from '../testing/public-routes';
 import { AdminCredentials, credentialsFrom, memberSession, OWNER, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
-import { CRED_KINDS, enrolMemberTotp, errorShapeProblem, fakeWebDir, followMember, inject, mayPass, newTally, nestRoutes, openApi, registeredRoutes, report, SCALE, SEED, startWorld, World } from './kit';
+import { CRED_KINDS, deref, enrolMemberTotp, errorShapeProblem, fakeWebDir, followMember, inject, mayPass, newTally, nestRoutes, openApi, registeredRoutes, report, SCALE, SEED, startWorld, World } from './kit';
 
 /**
  * Authentication bypasses, each test named after the weakness class (CWE) it mirrors. Route lists come
@@ -14,24 +15,8 @@ const { ops } = openApi();
 const UUID = '00000000-0000-4000-8000-000000000000';
 const concrete = (p: string, id = UUID) => p.replace(/:(\w+)/g, id);
 
-/**
- * Every route anyone may call without credentials. A new public route fails the first test below until
- * it is added here, on purpose, by someone who thought about it.
- */
-const PUBLIC = new Set([
-  'GET /api/docs',
-  'GET /api/docs/assets/:asset',
-  'GET /api/docs/openapi.json',
-  'DELETE /api/v1/admin/session',
-  'GET /api/v1/admin/session',
-  'POST /api/v1/admin/session',
-  'GET /api/v1/admin/setup',
-  'POST /api/v1/admin/setup',
-  'POST /api/v1/portal/session',
-  'GET /healthz',
-  'GET /metrics',
-  'GET /readyz',
-]);
+/** The explicit list of public routes (shared with the API conventions test). */
+const PUBLIC = new Set(PUBLIC_ROUTES);
 
 afterAll(() => report('auth-bypass', { ...tally }));
 
@@ -282,7 +267,7 @@ describe('CWE-601 · open redirects are refused wherever a return URL could be g
     const doc = openApi().doc;
     let checked = 0;
     for (const op of ops) {
-      const names = [...op.queryParams.map((p) => p.name), ...Object.keys(((op.body && (resolveProps(doc, op.body) ?? {})) as object) ?? {})].filter((n) => RETURN_NAMES.test(n));
+      const names = [...op.queryParams.map((p) => p.name), ...Object.keys((op.body ? deref(doc, op.body)['properties'] : undefined) ?? {})].filter((n) => RETURN_NAMES.test(n));
       for (const name of names) {
         for (const payload of PAYLOADS) {
           const inQuery = op.queryParams.some((p) => p.name === name);
@@ -399,16 +384,11 @@ describe('CWE-1021 / CWE-693 · security headers on every HTML response (pages, 
   });
 });
 
-function resolveProps(doc: Record<string, unknown>, schema: Record<string, unknown>): Record<string, unknown> | undefined {
-  let s = schema;
-  if (typeof s['$ref'] === 'string') s = (s['$ref'] as string).replace(/^#\//, '').split('/').reduce<Record<string, unknown>>((o, k) => (o[k] ?? {}) as Record<string, unknown>, doc);
-  return s['properties'] as Record<string, unknown> | undefined;
-}
-
 /** Whether a Location header (or a URL in a JSON body) would send the browser to another site. */
 function offSite(location: string | undefined, body: string): boolean {
   const targets = [location, ...[...body.matchAll(/"(?:url|location|redirect|next|rd)":"([^"]*)"/gi)].map((m) => m[1])].filter((x): x is string => !!x);
   return targets.some((u) => {
+    // eslint-disable-next-line no-control-regex -- browsers skip leading control characters before a scheme
     if (/^[\s\x00-\x1f]*(javascript|data|vbscript):/i.test(u)) return true;
     if (!/^\/(?![/\\])/.test(u)) return !u.startsWith('http://localhost:');
     return false;

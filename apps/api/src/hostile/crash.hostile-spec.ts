@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OWNER } from '../testing/harness';
 import { report, SCALE } from './kit';
-import { call, Caller, ensureBuilt, follow, freePort, HttpAnswer, Proc, startProcess, totpNow } from './service';
+import { call, Caller, ensureBuilt, follow, HttpAnswer, Proc, startProcess, totpNow } from './service';
 
 /**
  * `kill -9` of the built service in a loop while sign-in decisions, code uses and enrolments are in
@@ -27,7 +27,6 @@ const stats = { loops: 0, integrityChecks: 0, requests: 0, status5xx: 0, network
 const accepted = new Map<string, number>();
 const replayed = new Set<string>();
 let dataDir: string;
-let port: number;
 let proc: Proc;
 let admin: Caller;
 let serverKey: string;
@@ -126,8 +125,8 @@ describe('kill -9 in a loop while sign-ins, code uses and enrolments run', () =>
   beforeAll(async () => {
     ensureBuilt();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lk-crash-'));
-    port = await freePort();
-    proc = await startProcess(dataDir, port, ENV);
+    proc = await startProcess(dataDir, ENV);
+    expect(proc.ready).toBe(true);
     const token = /\/admin\/setup#token=([\w-]+)/.exec(proc.output())?.[1];
     expect(token).toBeDefined();
     const setup = await req('POST', '/api/v1/admin/setup', {}, { token, ...OWNER });
@@ -160,8 +159,8 @@ describe('kill -9 in a loop while sign-ins, code uses and enrolments run', () =>
       await running;
       checkDatabase();
 
-      proc = await startProcess(dataDir, port, ENV);
-      expect(proc.child.exitCode).toBeNull();
+      proc = await startProcess(dataDir, ENV);
+      expect(proc.ready).toBe(true);
       const chain = await req('GET', '/api/v1/audit/verify', admin);
       expect({ loop, status: chain.status, ok: chain.body['ok'] }).toEqual({ loop, status: 200, ok: true });
       // Replays across the crash: every code accepted before it is refused now.

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { report } from './kit';
-import { ensureBuilt, freePort, startProcess } from './service';
+import { ensureBuilt, startProcess } from './service';
 
 /**
  * The built service started on a data directory it cannot write (mounted read-only in a private mount
@@ -23,14 +23,13 @@ describe('a read-only data directory', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('stops the start with a clear message, and corrupts nothing', async () => {
-    const port = await freePort();
-    const first = await startProcess(dataDir, port);
-    expect(first.child.exitCode).toBeNull();
+    const first = await startProcess(dataDir);
+    expect(first.ready).toBe(true);
     await first.stop();
     const db = path.join(dataDir, 'latchkey.db');
     const before = sha(db);
 
-    const ro = await startProcess(dataDir, port, {}, readOnly(dataDir));
+    const ro = await startProcess(dataDir, {}, readOnly(dataDir));
     const code = await ro.exited;
     const out = ro.output();
     report('disk', { readOnlyStartExitCode: code });
@@ -44,8 +43,8 @@ describe('a read-only data directory', () => {
       check.close();
     }
     // And with its disk back, it starts as before.
-    const again = await startProcess(dataDir, port);
-    expect(again.child.exitCode).toBeNull();
+    const again = await startProcess(dataDir);
+    expect(again.ready).toBe(true);
     await again.stop();
   });
 });

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { OWNER } from '../testing/harness';
 import { startSmtp } from '../testing/smtp';
 import { report } from './kit';
-import { call, Caller, ensureBuilt, follow, freePort, HttpAnswer, Proc, startProcess, totpNow } from './service';
+import { call, Caller, ensureBuilt, follow, HttpAnswer, Proc, startProcess, totpNow } from './service';
 
 /**
  * CWE-312 / CWE-532 · secrets at rest and in logs. The built service runs every flow that hands out a
@@ -50,9 +50,10 @@ describe('CWE-312 / CWE-532 · no secret in the database, its files or the logs'
     ensureBuilt();
     smtp = await startSmtp();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lk-secrets-'));
-    proc = await startProcess(dataDir, await freePort(), { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_SMTP_HOST: '127.0.0.1', LATCHKEY_SMTP_PORT: String(smtp.port), LATCHKEY_SMTP_SECURITY: 'none' });
+    proc = await startProcess(dataDir, { LATCHKEY_LOG_LEVEL: 'trace', LATCHKEY_SMTP_HOST: '127.0.0.1', LATCHKEY_SMTP_PORT: String(smtp.port), LATCHKEY_SMTP_SECURITY: 'none' });
 
     // Owner: setup link, password, authenticator app, sessions before and after the second factor, recovery codes, admin token.
+    expect(proc.ready).toBe(true);
     const setupToken = /\/admin\/setup#token=([\w-]+)/.exec(proc.output())?.[1];
     keep('setup token', setupToken);
     keep('owner password', OWNER.password);

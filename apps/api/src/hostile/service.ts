@@ -1,6 +1,5 @@
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 
@@ -16,19 +15,10 @@ export function ensureBuilt(): void {
   execSync('npx tsc -p apps/api/tsconfig.app.json && npx tsc-alias -p apps/api/tsconfig.app.json', { cwd: ROOT, stdio: 'inherit' });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 export interface Proc {
   base: string;
+  /** It answered /readyz (false: it exited, or never became ready within 30 s and was killed). */
+  ready: boolean;
   child: ChildProcess;
   output(): string;
   exited: Promise<number | null>;
@@ -37,10 +27,10 @@ export interface Proc {
 }
 
 /**
- * Starts the service on `dataDir` and waits until it is ready (or has exited). `wrap` runs it under
- * another command (e.g. a mount namespace with a read-only data directory).
+ * Starts the service on `dataDir`, on a port the system picks (read back from its log), and waits until
+ * it is ready or has exited. `wrap` runs it under another command (e.g. a mount namespace).
  */
-export async function startProcess(dataDir: string, port: number, env: Record<string, string> = {}, wrap?: (cmd: string[]) => string[]): Promise<Proc> {
+export async function startProcess(dataDir: string, env: Record<string, string> = {}, wrap?: (cmd: string[]) => string[]): Promise<Proc> {
   const cmd = [process.execPath, MAIN];
   const [bin, ...args] = wrap ? wrap(cmd) : cmd;
   const child = spawn(bin as string, args, {
@@ -48,9 +38,8 @@ export async function startProcess(dataDir: string, port: number, env: Record<st
     env: {
       ...process.env,
       LATCHKEY_DATA_DIR: dataDir,
-      LATCHKEY_PORT: String(port),
+      LATCHKEY_PORT: '0',
       LATCHKEY_HOST: '127.0.0.1',
-      LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
       LATCHKEY_WEB_DIR: path.join(dataDir, 'no-web'),
       LATCHKEY_LOG_LEVEL: 'info',
       ...env,
@@ -61,9 +50,9 @@ export async function startProcess(dataDir: string, port: number, env: Record<st
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${port}`;
   const proc: Proc = {
-    base,
+    base: '',
+    ready: false,
     child,
     output: () => out,
     exited,
@@ -80,8 +69,17 @@ export async function startProcess(dataDir: string, port: number, env: Record<st
   void exited.then(() => (gone = true));
   const deadline = Date.now() + 30_000;
   while (!gone && Date.now() < deadline) {
-    const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
-    if (ok) return proc;
+    const port = /listening (?:at|on) http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+    if (!port) {
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
+    proc.base = `http://127.0.0.1:${port}`;
+    const ok = await fetch(`${proc.base}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    if (ok) {
+      proc.ready = true;
+      return proc;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   if (!gone) await proc.kill9();
