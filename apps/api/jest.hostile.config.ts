@@ -9,4 +9,5 @@ export default {
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.hostile-spec.ts'],
   testTimeout: 600_000,
+  setupFilesAfterEnv: ['<rootDir>/src/hostile/jest-setup.ts'],
 };
