@@ -8,6 +8,8 @@ const config: Config = {
   testTimeout: 120_000,
   projects: [
     '<rootDir>/apps/api',
+    // The hostile-input and failure suite (bounded here; `npm run test:hostile:long` runs it longer).
+    '<rootDir>/apps/api/jest.hostile.config.ts',
     '<rootDir>/apps/admin',
     '<rootDir>/apps/portal',
     '<rootDir>/apps/jellyfin-gateway',

@@ -7,4 +7,5 @@ export default {
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
   testTimeout: 30_000,
+  setupFilesAfterEnv: ['<rootDir>/src/testing/jest-setup.ts'],
 };

@@ -3,23 +3,7 @@ import path from 'node:path';
 import { FEATURE_MODULES } from './app.module';
 import { collectRoutes, RouteInfo } from './openapi/openapi';
 import { AdminCredentials, memberSession, registerServer, setupOwner, startTestApp, TestApp } from './testing/harness';
-
-/** Routes anyone may call. Adding a public route means adding it here, on purpose. */
-const PUBLIC_ROUTES = [
-  'GET /api/docs',
-  'GET /api/docs/assets/:asset',
-  'GET /api/docs/openapi.json',
-  'DELETE /api/v1/admin/session',
-  'GET /api/v1/admin/session',
-  'POST /api/v1/admin/session',
-  'GET /api/v1/admin/setup',
-  'POST /api/v1/admin/setup',
-  'POST /api/v1/portal/session',
-  'POST /api/v1/pairing',
-  'GET /healthz',
-  'GET /metrics',
-  'GET /readyz',
-];
+import { PUBLIC_ROUTES } from './testing/public-routes';
 
 const routes = collectRoutes(FEATURE_MODULES);
 
@@ -108,6 +92,14 @@ describe('API conventions', () => {
     expect((await t.request({ method: 'POST', url: '/healthz' })).statusCode).toBe(404);
   });
 
+  it('URLs the router cannot read (broken percent-encoding, over-long segments) get a 400 in the error shape', async () => {
+    // Found by the hostile-input suite: Fastify used to answer these itself, in its own shape and without security headers.
+    for (const url of ['/api/v1/servers/%ED%A0%80', '/api/v1/servers/%E0%A4%A', `/api/v1/servers/${'x'.repeat(300)}`]) {
+      const res = await t.request({ method: 'GET', url, admin });
+      expect({ url, status: res.statusCode, code: res.json().error?.code, nosniff: res.headers['x-content-type-options'], id: typeof res.json().error?.requestId }).toEqual({ url, status: 400, code: 'validation_failed', nosniff: 'nosniff', id: 'string' });
+    }
+  });
+
   it('health, readiness and metrics answer', async () => {
     expect((await t.request({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await t.request({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
@@ -125,6 +117,10 @@ describe('API conventions', () => {
     expect((await t.request({ method: 'GET', url: '/api/docs/assets/swagger-ui-bundle.js' })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/api/docs/assets/docs-init.js' })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/api/docs/assets/..%2Fpackage.json' })).statusCode).toBe(404);
+    // Found by the hostile-input suite: these names once reached Object.prototype and answered 500.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect((await t.request({ method: 'GET', url: `/api/docs/assets/${name}` })).statusCode).toBe(404);
+    }
     expect((await t.request({ method: 'GET', url: '/api/docs/openapi.json' })).json().openapi).toBe('3.1.0');
   });
 

@@ -7,7 +7,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '@latchkey/contracts';
 import { AppModule, FEATURE_MODULES } from './app.module';
 import { Clock } from './common/clock';
 import { PinoNestLogger } from './common/nest-logger';
@@ -15,7 +16,8 @@ import type { AppConfig } from './config/config';
 import { FastLogin } from './decisions/fast-login';
 import { Metrics } from './health/metrics';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
-import { registerSecurityHeaders } from './web/security-headers';
+import { clientErrorHandler } from './web/client-errors';
+import { applySecurityHeaders, registerSecurityHeaders } from './web/security-headers';
 import { SpaFallback } from './web/spa-fallback';
 
 export interface CreateAppOptions {
@@ -31,11 +33,21 @@ const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // The login hot path sits in front of Fastify on the HTTP server (see FastLogin).
   let hotPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  const headerOpts = { hsts: config.publicUrl.startsWith('https://') };
   const adapter = new FastifyAdapter({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-      const server = http.createServer((req, res) => {
-        if (!hotPath?.(req, res)) handler(req, res);
-      });
+      // Fastify applies its timeouts only to a server it makes itself: the same ones here. A client that
+      // stalls mid-request (slowloris) is cut off with a 408 instead of holding a socket forever.
+      const server = http.createServer(
+        {
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+          connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
+        },
+        (req, res) => {
+          if (!hotPath?.(req, res)) handler(req, res);
+        },
+      );
       // Fastify's own default (Node's 5 s closes media servers' pooled connections under their feet).
       server.keepAliveTimeout = 72_000;
       return server;
@@ -55,7 +67,17 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     return503OnClosing: true,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // A URL the router cannot even read (broken percent-encoding, an over-long segment) is refused in
+    // the one error shape, with the usual headers, before any route or hook runs.
+    frameworkErrors: (error: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment of this URL is too long.' : 'The URL is not valid (check its percent-encoding).';
+      const body: ErrorBody = { error: { code: 'validation_failed', message, requestId: String(req.id) } };
+      void reply.status(400).header('content-type', 'application/json; charset=utf-8');
+      applySecurityHeaders(req, reply, headerOpts);
+      void reply.header('x-request-id', String(req.id)).send(body);
+    },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const fastify = adapter.getInstance();
 
@@ -70,7 +92,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  registerSecurityHeaders(fastify as unknown as FastifyInstance, { hsts: config.publicUrl.startsWith('https://') });
+  registerSecurityHeaders(fastify as unknown as FastifyInstance, headerOpts);
 
   const metrics = new Metrics();
   metrics.register(fastify as unknown as FastifyInstance);

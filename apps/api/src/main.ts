@@ -1,6 +1,7 @@
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { KeyError } from './crypto/keys';
+import { DatabaseOpenError } from './database/database';
 import { AdminAuthService } from './admin-auth/admin-auth.service';
 import { NotificationWorker } from './notifications/notification-worker';
 import { SchedulerService } from './scheduler/scheduler.service';
@@ -8,7 +9,8 @@ import { SchedulerService } from './scheduler/scheduler.service';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
-  const address = await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host });
+  const address = await app.getUrl();
   // Owner notifications go out from every instance; deliveries are claimed, never sent twice at once.
   app.get(NotificationWorker).start();
   // Scheduled jobs (retention, adoption snapshots, reminders): every instance ticks, leases pick one.
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof KeyError) {
+  if (e instanceof ConfigError || e instanceof KeyError || e instanceof DatabaseOpenError) {
     process.stderr.write(`\nLatchkey cannot start.\n${e.message}\n\n`);
   } else {
     process.stderr.write(`\nLatchkey cannot start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -9,6 +9,7 @@ export const ErrorCodes = {
   unsupportedMediaType: 'unsupported_media_type',
   payloadTooLarge: 'payload_too_large',
   headersTooLarge: 'headers_too_large',
+  requestTimeout: 'request_timeout',
   notFound: 'not_found',
   methodNotAllowed: 'method_not_allowed',
   unauthenticated: 'unauthenticated',
@@ -40,6 +41,7 @@ export const ErrorCodes = {
   channelUnavailable: 'channel_unavailable',
   targetRefused: 'target_refused',
   serviceUnavailable: 'service_unavailable',
+  emailUnavailable: 'email_unavailable',
   internal: 'internal_error',
 } as const;
 
@@ -52,6 +54,7 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   unsupported_media_type: 'Send the request body as application/json.',
   payload_too_large: 'The request body is too large.',
   headers_too_large: 'The request headers are too large.',
+  request_timeout: 'The request was not received in time.',
   not_found: 'Nothing was found at this address.',
   method_not_allowed: 'This method is not allowed here.',
   unauthenticated: 'Sign in or provide a valid API key.',
@@ -83,6 +86,7 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   channel_unavailable: 'This kind of notification channel is not available here.',
   target_refused: 'Latchkey does not send to this address (loopback, private, link-local or otherwise local). Allow-list it with LATCHKEY_WEBHOOK_ALLOW_HOSTS if you mean it.',
   service_unavailable: 'The service is not ready. Try again shortly.',
+  email_unavailable: 'The e-mail could not be sent right now. Try again in a few minutes, or use another way to verify.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
 };
 

@@ -87,6 +87,9 @@ function dailyCounts(rows: AuditEventEntity[]): [string, string, string, number]
   return [...counts.values()];
 }
 const FLUSH_AT = 500;
+/** A failed group commit is retried this much later, keeping at most this many entries waiting. */
+const RETRY_AFTER_MS = 1_000;
+const MAX_PENDING = 100_000;
 /** Serialises appends to the chain across PostgreSQL instances (SQLite writes are already serial). */
 const CHAIN_LOCK = 7_271_043_002;
 
@@ -108,6 +111,7 @@ export class AuditService implements OnApplicationShutdown {
   private flushing: Promise<void> = Promise.resolve();
   /** Batches handed to the asynchronous path and not yet written. */
   private queued = 0;
+  private closing = false;
 
   constructor(
     private readonly db: Db,
@@ -146,7 +150,17 @@ export class AuditService implements OnApplicationShutdown {
     this.flushing = this.flushing.then(() =>
       this.db
         .write((m) => this.append(m, batch))
-        .catch((e: unknown) => this.logger.error(`Could not write ${batch.length} audit entries: ${(e as Error).message}`))
+        .catch((e: unknown) => {
+          // The database is locked, read-only or gone for a moment: keep the entries (in order) and try again.
+          this.pending = batch.concat(this.pending);
+          const dropped = this.pending.length - MAX_PENDING;
+          if (dropped > 0) this.pending.splice(MAX_PENDING);
+          this.logger.error(`Could not write ${batch.length} audit entries, retrying${dropped > 0 ? ` (${dropped} dropped: too many waiting)` : ''}: ${(e as Error).message}`);
+          if (!this.closing) {
+            this.timer ??= setTimeout(() => void this.flush(), RETRY_AFTER_MS);
+            this.timer.unref();
+          }
+        })
         .finally(() => this.queued--),
     );
     return this.flushing;
@@ -154,6 +168,8 @@ export class AuditService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.flush();
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
   }
 
   /**
@@ -267,9 +283,9 @@ export class AuditService implements OnApplicationShutdown {
           return true;
         }) ?? false
       );
-    } catch (e) {
-      this.logger.error(`Could not write ${rows.length} audit entries: ${(e as Error).message}`);
-      return true;
+    } catch {
+      // Rolled back: the asynchronous path tries again (and keeps the entries if it fails too).
+      return false;
     }
   }
 

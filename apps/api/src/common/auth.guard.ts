@@ -81,8 +81,20 @@ export class AuthGuard implements CanActivate {
   private requireCsrf(req: FastifyRequest, check: (presented: string | undefined) => boolean): void {
     if (SAFE_METHODS.has(req.method)) return;
     const csrf = req.headers[CSRF_HEADER];
-    if (req.headers['sec-fetch-site'] === 'cross-site' || !check(typeof csrf === 'string' ? csrf : undefined)) {
+    if (req.headers['sec-fetch-site'] === 'cross-site' || !this.sameOrigin(req) || !check(typeof csrf === 'string' ? csrf : undefined)) {
       throw new AppException(403, 'csrf_failed');
+    }
+  }
+
+  /** A browser's Origin, when it sends one, must be Latchkey's own (public URL, or the host it was reached at). */
+  private sameOrigin(req: FastifyRequest): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    try {
+      const o = new URL(origin);
+      return o.origin === new URL(this.config.publicUrl).origin || o.host === req.headers.host;
+    } catch {
+      return false; // "null" (sandboxed frames, file:) and anything unreadable
     }
   }
 }

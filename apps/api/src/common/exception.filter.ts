@@ -62,6 +62,11 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (exception instanceof AppException) {
       return { status: exception.status, code: exception.code, message: exception.message, details: exception.details };
     }
+    if (databaseUnavailable(exception)) {
+      // Locked longer than the busy timeout, read-only, full or gone: fail fast and closed, never a 500.
+      this.logger.warn(`${req.method} ${pathOnly(req.url)}: database unavailable (request ${req.id}): ${(exception as Error).message}`);
+      return { status: 503, code: 'service_unavailable', message: 'The database is busy or unavailable. Try again shortly.' };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       // Nest hands Fastify's body-parser errors over as plain HttpExceptions carrying Fastify's message.
@@ -96,6 +101,15 @@ function fastifyMessage(code: ErrorCode, e: FastifyishError): string {
     return 'The request says it is JSON but has an empty body.';
   }
   return ErrorMessages[code];
+}
+
+const DB_UNAVAILABLE = /^(SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|PROTOCOL|NOTADB|CORRUPT)|ECONNREFUSED|ECONNRESET|57P0[123]|53300|08\d{3})/;
+
+/** An error saying the database cannot serve right now (SQLite or PostgreSQL), possibly wrapped by TypeORM. */
+function databaseUnavailable(e: unknown): boolean {
+  const err = e as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = err?.driverError?.code ?? err?.code;
+  return typeof code === 'string' && DB_UNAVAILABLE.test(code);
 }
 
 /** The path without the query string: query strings may carry tokens and must not reach logs. */

@@ -4,7 +4,7 @@ describe('loadConfig', () => {
   it('gives working defaults: SQLite in ./data, port 8080', () => {
     const c = loadConfig({}, '/srv/latchkey');
     expect(c.dataDir).toBe('/srv/latchkey/data');
-    expect(c.database).toEqual({ kind: 'sqlite', file: '/srv/latchkey/data/latchkey.db' });
+    expect(c.database).toEqual({ kind: 'sqlite', file: '/srv/latchkey/data/latchkey.db', busyTimeoutMs: 5000 });
     expect(c.port).toBe(8080);
     expect(c.publicUrl).toBe('http://localhost:8080');
     expect(c.secureCookies).toBe(false);
@@ -66,5 +66,13 @@ describe('loadConfig', () => {
       expect((e as Error).message).toMatch(/LATCHKEY_PORT/);
       expect((e as Error).message).toMatch(/LATCHKEY_LOG_LEVEL/);
     }
+  });
+
+  it('reads the request and database-lock timeouts, within bounds', () => {
+    const c = loadConfig({ LATCHKEY_REQUEST_TIMEOUT_SECONDS: '5', LATCHKEY_DB_BUSY_TIMEOUT_MS: '250' }, '/srv/latchkey');
+    expect(c.requestTimeoutMs).toBe(5000);
+    expect(c.database).toMatchObject({ busyTimeoutMs: 250 });
+    expect(() => loadConfig({ LATCHKEY_REQUEST_TIMEOUT_SECONDS: '0' })).toThrow(/LATCHKEY_REQUEST_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ LATCHKEY_DB_BUSY_TIMEOUT_MS: '600000' })).toThrow(/LATCHKEY_DB_BUSY_TIMEOUT_MS/);
   });
 });

@@ -22,6 +22,7 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset to use the embedded SQLite database)')
     .optional(),
   LATCHKEY_DB_POOL_SIZE: intIn(1, 200).default(10),
+  LATCHKEY_DB_BUSY_TIMEOUT_MS: intIn(0, 60_000).default(5000),
   LATCHKEY_HOST: z.string().min(1).default('0.0.0.0'),
   LATCHKEY_PORT: intIn(0, 65535).default(8080),
   LATCHKEY_PUBLIC_URL: z
@@ -31,6 +32,7 @@ const EnvSchema = z.object({
   LATCHKEY_BODY_LIMIT: intIn(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LATCHKEY_DIRECTORY_BODY_LIMIT: intIn(1024, 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   LATCHKEY_TRUSTED_PROXIES: z.string().default(''),
+  LATCHKEY_REQUEST_TIMEOUT_SECONDS: intIn(1, 3600).default(60),
   LATCHKEY_SETUP_TOKEN_TTL_MINUTES: intIn(1, 60 * 24 * 30).default(60 * 24),
   LATCHKEY_ADMIN_SESSION_IDLE_MINUTES: intIn(1, 60 * 24).default(30),
   LATCHKEY_ADMIN_SESSION_MAX_HOURS: intIn(1, 24 * 30).default(12),
@@ -70,7 +72,8 @@ export type Env = Record<string, string | undefined>;
 
 export interface AppConfig {
   dataDir: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+  /** SQLite waits `busyTimeoutMs` for a lock held elsewhere, then the request gets 503 (the wait blocks the process). */
+  database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string; poolSize: number };
   host: string;
   port: number;
   /** Where people reach Latchkey; links in the console, e-mails and the setup link start with it. */
@@ -80,6 +83,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof LogLevel>;
   bodyLimit: number;
   directoryBodyLimit: number;
+  /** A client must send its whole request (headers and body) within this; a stalled one gets 408. */
+  requestTimeoutMs: number;
   /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed. Empty: none. */
   trustedProxies: string[];
   setupTokenTtlMinutes: number;
@@ -144,7 +149,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     dataDir,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.LATCHKEY_DB_POOL_SIZE }
-      : { kind: 'sqlite', file: path.join(dataDir, 'latchkey.db') },
+      : { kind: 'sqlite', file: path.join(dataDir, 'latchkey.db'), busyTimeoutMs: e.LATCHKEY_DB_BUSY_TIMEOUT_MS },
     host: e.LATCHKEY_HOST,
     port: e.LATCHKEY_PORT,
     publicUrl,
@@ -152,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logLevel: e.LATCHKEY_LOG_LEVEL,
     bodyLimit: e.LATCHKEY_BODY_LIMIT,
     directoryBodyLimit: e.LATCHKEY_DIRECTORY_BODY_LIMIT,
+    requestTimeoutMs: e.LATCHKEY_REQUEST_TIMEOUT_SECONDS * 1000,
     trustedProxies,
     setupTokenTtlMinutes: e.LATCHKEY_SETUP_TOKEN_TTL_MINUTES,
     adminSession: { idleMinutes: e.LATCHKEY_ADMIN_SESSION_IDLE_MINUTES, maxHours: e.LATCHKEY_ADMIN_SESSION_MAX_HOURS },
@@ -225,4 +231,16 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 /** PostgreSQL server where tests may create and drop throw-away databases (tests only). */
 export function testPostgresAdminUrl(env: Env = process.env): string {
   return env['LATCHKEY_TEST_PG_URL'] ?? env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+/** How much the hostile-input suite runs (tests only): `LATCHKEY_HOSTILE_SCALE`, 1 in CI, 10+ for a long local run. */
+export function testHostileScale(env: Env = process.env): number {
+  const n = Number(env['LATCHKEY_HOSTILE_SCALE'] ?? '1');
+  return Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+/** Seed of the hostile-input suite's generated cases (tests only): `LATCHKEY_HOSTILE_SEED` replays a run. */
+export function testHostileSeed(env: Env = process.env): number {
+  const n = Number(env['LATCHKEY_HOSTILE_SEED']);
+  return Number.isInteger(n) ? n : Math.floor(Math.random() * 2 ** 31);
 }

@@ -15,25 +15,54 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'
   if (config.database.kind === 'postgres') {
     return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: 'latchkey' };
   }
+  const busy = config.database.busyTimeoutMs ?? 5000;
   return {
     ...common,
     type: 'better-sqlite3',
     database: config.database.file,
     enableWAL: true,
-    timeout: 5000,
+    timeout: busy,
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${busy}`);
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
     },
   };
 }
 
+/** The database cannot be opened at start (read-only or full disk, missing permissions): said plainly. */
+export class DatabaseOpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseOpenError';
+  }
+}
+
 /** Opens the database and brings its schema up to date with the migrations. */
 export async function openDatabase(config: Pick<AppConfig, 'database' | 'dataDir'>): Promise<DataSource> {
-  if (config.database.kind === 'sqlite') fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (config.database.kind === 'sqlite') {
+    const file = config.database.file;
+    const advice = `Check that the data directory ${config.dataDir} (LATCHKEY_DATA_DIR) is writable by this user and its disk is not full.`;
+    try {
+      fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      fs.accessSync(config.dataDir, fs.constants.W_OK);
+    } catch (e) {
+      throw new DatabaseOpenError(`The data directory ${config.dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). ${advice}`);
+    }
+    const ds = new DataSource(dataSourceOptions(config));
+    try {
+      await ds.initialize();
+    } catch (e) {
+      throw new DatabaseOpenError(`The database ${file} cannot be opened: ${(e as Error).message} (${String((e as { code?: unknown }).code ?? 'no code')}). ${advice}`);
+    }
+    return migrated(ds);
+  }
   const ds = new DataSource(dataSourceOptions(config));
   await ds.initialize();
+  return migrated(ds);
+}
+
+async function migrated(ds: DataSource): Promise<DataSource> {
   try {
     await migrate(ds);
   } catch (e) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import nodemailer, { Transporter } from 'nodemailer';
+import { AppException } from '../common/app-exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
 
 export interface Mail {
@@ -35,16 +36,27 @@ export class MailerService {
       greetingTimeout: 10_000,
       socketTimeout: 20_000,
     });
-    await this.transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    try {
+      await this.transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    } catch (e) {
+      // The mail server is down or refuses: a clear, stable answer instead of a 500.
+      this.logger.warn(`Could not send "${withoutCodes(mail.subject)}": ${(e as Error).message}`);
+      throw new AppException(503, 'email_unavailable');
+    }
     // The recipient's domain only; never the content (it may hold a code).
-    this.logger.log(`Sent "${mail.subject}" to a recipient at ${mail.to.split('@')[1] ?? '?'}`);
+    this.logger.log(`Sent "${withoutCodes(mail.subject)}" to a recipient at ${mail.to.split('@')[1] ?? '?'}`);
   }
 
   /** Best effort, for notices: a failed notice must not fail the act it reports. */
   async sendQuietly(mail: Mail): Promise<void> {
     if (!this.available) return;
-    await this.send(mail).catch((e: unknown) => this.logger.warn(`Could not send "${mail.subject}": ${(e as Error).message}`));
+    await this.send(mail).catch(() => undefined); // send() has logged why
   }
+}
+
+/** Subjects carry the code (so it shows in the inbox list); logs must not. */
+function withoutCodes(subject: string): string {
+  return subject.replace(/\d{4,}/g, '••••••');
 }
 
 export function escapeHtml(s: string): string {

@@ -7,10 +7,11 @@ import { AppException } from '../common/app-exception';
 import { Endpoint, Public } from '../common/endpoint';
 import { OpenApiDocument } from './openapi-document';
 
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
-};
+// A Map, not an object literal: `__proto__` or `constructor` must not look like a file to serve.
+const ASSETS = new Map<string, string>([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'application/javascript; charset=utf-8'],
+]);
 const DOCS_INIT = `window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({ url: '/api/docs/openapi.json', dom_id: '#docs', deepLinking: true });
 });
@@ -53,7 +54,7 @@ export class DocsController {
       void reply.header('content-type', 'application/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(DOCS_INIT);
       return;
     }
-    const type = ASSETS[p.asset];
+    const type = ASSETS.get(p.asset);
     if (!type) throw AppException.notFound();
     void reply.header('content-type', type).header('cache-control', 'public, max-age=86400').send(fs.createReadStream(path.join(this.uiDir, p.asset)));
   }

@@ -144,6 +144,7 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
         serverApiKey: { type: 'http', scheme: 'bearer', description: 'A media server API key (lk_srv_…), shown once when the server is registered.' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'A personal admin API token (lk_adm_…).' },
         adminSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_admin', description: 'The console session cookie (__Host-latchkey_admin over https). State-changing requests also need the X-CSRF-Token header.' },
+        memberSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_member', description: 'The member pages session cookie, started from a link the media server minted (__Host-latchkey_member over https). State-changing requests also need the X-CSRF-Token header.' },
       },
     },
   };
@@ -152,6 +153,7 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
 function security(auth: AuthRequirement | undefined): unknown[] {
   if (auth?.kind === 'public') return [];
   if (auth?.kind === 'server') return [{ serverApiKey: [] }];
+  if (auth?.kind === 'member') return [{ memberSession: [] }];
   return [{ adminSession: [] }, { adminToken: [] }];
 }
 
@@ -176,6 +178,7 @@ function statusOf(code: string): number {
     case 'rate_limited':
       return 429;
     case 'service_unavailable':
+    case 'email_unavailable':
       return 503;
     default:
       return 400;

@@ -110,7 +110,7 @@ export class PortalController {
 
   @Post('me/factors/email')
   @MemberAuth()
-  @Endpoint({ summary: 'Start using e-mail codes: sends a code to confirm the address', body: StartEmailFactorRequest, response: PendingFactor, status: 201, errors: ['verification_required', 'factor_unavailable', 'rate_limited'] })
+  @Endpoint({ summary: 'Start using e-mail codes: sends a code to confirm the address', body: StartEmailFactorRequest, response: PendingFactor, status: 201, errors: ['verification_required', 'factor_unavailable', 'rate_limited', 'email_unavailable'] })
   startEmail(@CurrentMember() me: MemberPrincipal, @Body() body: StartEmailFactorRequest, @Req() req: FastifyRequest): Promise<PendingFactor> {
     return this.portal.startEmail(me, body.email, req.ip);
   }
@@ -175,7 +175,7 @@ export class PortalController {
 
   @Post('me/challenges/:challengeId/email')
   @MemberAuth({ pairing: true })
-  @Endpoint({ summary: 'E-mail a code for this challenge (a new code replaces the previous one)', params: ChallengeIdParams, response: EmailCodeSent, errors: ['challenge_not_found', 'factor_unavailable', 'rate_limited'] })
+  @Endpoint({ summary: 'E-mail a code for this challenge (a new code replaces the previous one)', params: ChallengeIdParams, response: EmailCodeSent, errors: ['challenge_not_found', 'factor_unavailable', 'rate_limited', 'email_unavailable'] })
   sendEmail(@CurrentMember() me: MemberPrincipal, @Param() p: ChallengeIdParams, @Req() req: FastifyRequest): Promise<EmailCodeSent> {
     return this.portal.sendEmailCode(me, p.challengeId, req.ip);
   }

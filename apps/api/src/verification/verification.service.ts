@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Challenge, VerificationMethod, VerifyRequest } from '@latchkey/contracts';
+import { verifyPassword } from '../admin-auth/passwords';
 import { AuditService } from '../audit/audit.service';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
@@ -130,6 +131,9 @@ export class VerificationService {
       await this.audit.record({ type: 'verification', outcome: 'denied', ...auditIds(subject), ip, details: { challengeId, method: req.method, reason: locked ? 'lockout' : 'budget' } });
       if (locked) await this.factors.notify(subject, 'lockout');
       if (lockedNow) void this.notifications.emit('lockout', { ...auditIds(subject), ip, lockedUntil: iso(new Date(now.getTime() + lockMs)) });
+      // A refused attempt takes as long as a checked one (a recovery code's slow hash), so a lockout
+      // cannot be told from a wrong code by the response time either.
+      if (req.method === 'recovery_code') await verifyPassword(null, req.code ?? '');
       throw new AppException(400, 'verification_failed');
     }
     const ok = await this.check(subject, c, req, ip);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** CSP for the console, the member pages and the API docs: no inline script, no framing, same origin only. */
 export const HTML_CSP = [
@@ -15,7 +15,7 @@ export const HTML_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** The headers every response carries, whatever its type. */
 export function commonSecurityHeaders(opts: { hsts: boolean }): [string, string][] {
@@ -38,16 +38,25 @@ export function apiSecurityHeaders(opts: { hsts: boolean }): [string, string][] 
 
 /** Strict security headers on every response. */
 export function registerSecurityHeaders(fastify: FastifyInstance, opts: { hsts: boolean }): void {
-  const common = commonSecurityHeaders(opts);
   fastify.addHook('onSend', async (req, reply, payload) => {
-    const type = String(reply.getHeader('content-type') ?? '');
-    // A 304 has no content type, and browsers merge its headers into the cached page: giving it the
-    // API's CSP would blank a revisited page. The cached response keeps the CSP it came with.
-    if (reply.statusCode !== 304) reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
-    for (const [name, value] of common) reply.header(name, value);
-    if (!reply.hasHeader('cache-control') && !req.url.startsWith('/admin/') && req.url.startsWith('/api/')) {
-      reply.header('cache-control', 'no-store');
-    }
+    applySecurityHeaders(req, reply, opts);
     return payload;
   });
+}
+
+/** The headers themselves; also used for answers Fastify sends before any hook runs (unroutable URLs). */
+export function applySecurityHeaders(req: FastifyRequest, reply: FastifyReply, opts: { hsts: boolean }): void {
+  const type = String(reply.getHeader('content-type') ?? '');
+  // A 304 has no content type, and browsers merge its headers into the cached response: outside the
+  // API it gets the pages' CSP (the API's would blank a revisited page; on a cached script or style a
+  // CSP does nothing), inside the API it keeps the CSP the response came with.
+  if (reply.statusCode === 304) {
+    if (!req.url.startsWith('/api/v1/')) reply.header('content-security-policy', HTML_CSP);
+  } else {
+    reply.header('content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
+  }
+  for (const [name, value] of commonSecurityHeaders(opts)) reply.header(name, value);
+  if (!reply.hasHeader('cache-control') && !req.url.startsWith('/admin/') && req.url.startsWith('/api/')) {
+    reply.header('cache-control', 'no-store');
+  }
 }
