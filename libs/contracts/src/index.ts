@@ -9,3 +9,5 @@ export * from './tokens';
 export * from './factors';
 export * from './policies';
 export * from './devices';
+export * from './admins';
+export * from './members';

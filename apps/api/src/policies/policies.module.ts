@@ -10,5 +10,6 @@ import { PoliciesService } from './policies.service';
   imports: [DevicesModule],
   controllers: [PoliciesController, DecisionsController],
   providers: [PoliciesService, DecisionsService, MemberFactsRepository],
+  exports: [PoliciesService, MemberFactsRepository],
 })
 export class PoliciesModule {}

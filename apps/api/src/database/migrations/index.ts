@@ -2,6 +2,7 @@ import { Initial1764000000000 } from './1764000000000-initial';
 import { Factors1764100000000 } from './1764100000000-factors';
 import { Policies1764200000000 } from './1764200000000-policies';
 import { Devices1764400000000 } from './1764400000000-devices';
+import { Console1764700000001 } from './1764700000001-console';
 
 /** Every migration, oldest first. A new migration is added here and never edited after it lands. */
-export const MIGRATIONS = [Initial1764000000000, Factors1764100000000, Policies1764200000000, Devices1764400000000];
+export const MIGRATIONS = [Initial1764000000000, Factors1764100000000, Policies1764200000000, Devices1764400000000, Console1764700000001];
