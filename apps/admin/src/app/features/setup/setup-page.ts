@@ -23,7 +23,7 @@ export function setupTokenFromFragment(fragment: string | null | undefined): str
   return token ? token : null;
 }
 
-function passwordsMatch(group: AbstractControl): ValidationErrors | null {
+export function passwordsMatch(group: AbstractControl): ValidationErrors | null {
   const password = group.get('password')?.value as string | undefined;
   const confirm = group.get('confirm')?.value as string | undefined;
   return confirm && password !== confirm ? { mismatch: true } : null;
@@ -32,7 +32,7 @@ function passwordsMatch(group: AbstractControl): ValidationErrors | null {
 const TOO_LONG = 'This is too long.';
 
 /** What each field says when one of our own checks fails (the first listed wins); `mismatch` is the form's. */
-const MESSAGES = {
+export const ACCOUNT_MESSAGES = {
   email: {
     required: 'Enter your email address.',
     email: 'Enter a valid email address, like you@example.com.',
@@ -102,8 +102,8 @@ export class SetupPage implements OnInit {
   }
 
   /** The message to show under a field, or null: our own checks first, then what the API said. */
-  protected fieldError(name: keyof typeof MESSAGES): string | null {
-    return fieldMessage(this.form.controls[name], this.submitted(), MESSAGES[name], this.problem()?.fields[name]);
+  protected fieldError(name: keyof typeof ACCOUNT_MESSAGES): string | null {
+    return fieldMessage(this.form.controls[name], this.submitted(), ACCOUNT_MESSAGES[name], this.problem()?.fields[name]);
   }
 
   protected async submit(): Promise<void> {
