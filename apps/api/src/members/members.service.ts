@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BulkExemptRequest, BulkResult, Member, MemberDetail, MemberList, MemberListItem, MemberListQuery, MemberSort, MfaReset } from '@latchkey/contracts';
-import { memberStatus, policiesFor, type MemberFacts } from '@latchkey/policy-engine';
+import { memberStatus, policiesFor, type FactorKind, type MemberFacts } from '@latchkey/policy-engine';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
 import { iso } from '../common/ids';
@@ -54,7 +54,7 @@ export class MembersService {
     const items: MemberListItem[] = page.map((r) => {
       const f = facts.get(r.id) as MemberFacts;
       const s = memberStatus(policies, f, now, libraryId);
-      return { ...toMember(r, groupIds.get(r.id) ?? []), status: s.status, deadline: s.deadline ? iso(s.deadline) : null, factors: [...new Set(f.factors)].sort() };
+      return { ...toMember(r, groupIds.get(r.id) ?? []), status: s.status, deadline: s.deadline ? iso(s.deadline) : null, factors: FACTOR_ORDER.filter((k) => f.factors.includes(k)) };
     });
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(q.sort, this.repo.keyOf(last, q.sort)) : null };
@@ -115,6 +115,9 @@ export class MembersService {
     return { found: unique.filter((id) => existing.has(id)), notFound: unique.filter((id) => !existing.has(id)) };
   }
 }
+
+/** Strongest first, the way back in last (as the console lists them). */
+const FACTOR_ORDER: FactorKind[] = ['passkey', 'totp', 'email', 'recovery_codes'];
 
 function refOf(r: MemberRow) {
   return { id: r.id, firstSeenAt: new Date(Number(r.first_seen_at)), removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)) };

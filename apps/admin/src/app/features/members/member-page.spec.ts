@@ -77,7 +77,7 @@ describe('MemberPage', () => {
     expect(root.textContent).toContain('Authenticator app');
     expect(root.textContent).toContain('Living room TV');
     expect(root.textContent).toContain('Infuse');
-    expect(root.textContent).toContain('challenge');
+    expect(root.textContent).toContain('Asked to verify');
   });
 
   it('revokes a device after confirming, and reports what happened', async () => {

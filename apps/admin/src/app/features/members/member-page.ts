@@ -25,6 +25,15 @@ const CONFIRM: Record<Pending['kind'], { title: string; label: string }> = {
   exemption: { title: 'End this exemption?', label: 'End exemption' },
 };
 
+/** What the decision for a sign-in was, in words. */
+const OUTCOMES: Record<string, [string, string]> = {
+  allow: ['Let in', 'badge-ok'],
+  allow_in_grace: ['Let in, in grace', 'badge-warn'],
+  challenge: ['Asked to verify', ''],
+  enrol_required: ['Refused: must set up MFA', 'badge-off'],
+  deny: ['Refused', 'badge-off'],
+};
+
 /** One member: where they stand, how they sign in, their devices and exemptions, and the owner's actions. */
 @Component({
   selector: 'app-member-page',
@@ -43,6 +52,8 @@ export class MemberPage implements OnInit {
   protected readonly statusLabel = statusLabel;
   protected readonly statusClass = statusClass;
   protected readonly factorLabel = factorLabel;
+  protected readonly outcomeLabel = (outcome: string) => OUTCOMES[outcome]?.[0] ?? outcome;
+  protected readonly outcomeClass = (outcome: string) => OUTCOMES[outcome]?.[1] ?? '';
 
   protected readonly detail = signal<MemberDetail | null>(null);
   protected readonly security = signal<MemberSecurity | null>(null);

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, effect, inject, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, effect, inject, signal, viewChild } from '@angular/core';
 import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import type { AdminSession, Challenge } from '../../core/api-types';
@@ -33,6 +33,7 @@ export class ReauthDialog {
   private readonly api = inject(AdminApi);
   private readonly store = inject(SessionStore);
   private readonly reauth = inject(Reauth);
+  private readonly injector = inject(Injector);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
 
   protected readonly challenge = signal<Challenge | null>(null);
@@ -55,6 +56,8 @@ export class ReauthDialog {
     this.problem.set(null);
     try {
       this.challenge.set(await this.api.startChallenge());
+      // The form appears after the dialog opened: put the cursor in the code field (or on the passkey button).
+      afterNextRender(() => this.dialog().nativeElement.querySelector<HTMLElement>('input, .btn-primary')?.focus(), { injector: this.injector });
     } catch (err) {
       this.problem.set(toApiProblem(err));
     }
