@@ -7,6 +7,7 @@ import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { ADMIN_ROLES, type AdminInvite, type AdminRole, type TeamAdmin } from '../../core/api-types';
 import { SessionStore } from '../../core/session-store';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
+import { Confirmation } from '../../shared/confirmation';
 import { SecretBox } from '../../shared/ui/secret-box';
 
 const MESSAGES = {
@@ -47,11 +48,9 @@ export class AdminsPage implements OnInit {
     role: ['viewer' as AdminRole, [Validators.required]],
   });
 
-  protected readonly pending = signal<Pending | null>(null);
-  protected readonly working = signal(false);
-  protected readonly actionProblem = signal<ApiProblem | null>(null);
+  protected readonly action = new Confirmation<Pending>();
   protected readonly confirmTitle = computed(() => {
-    const p = this.pending();
+    const p = this.action.pending();
     if (!p) return '';
     if (p.kind === 'role') return `Make ${p.admin.displayName} ${this.roleLabel(p.role).toLowerCase()}?`;
     if (p.kind === 'remove') return `Remove ${p.admin.displayName}?`;
@@ -110,20 +109,11 @@ export class AdminsPage implements OnInit {
 
   protected ask(pending: Pending): void {
     this.notice.set(null);
-    this.actionProblem.set(null);
-    this.pending.set(pending);
-  }
-
-  protected cancel(): void {
-    if (!this.working()) this.pending.set(null);
+    this.action.ask(pending);
   }
 
   protected async confirm(): Promise<void> {
-    const p = this.pending();
-    if (!p || this.working()) return;
-    this.working.set(true);
-    this.actionProblem.set(null);
-    try {
+    const done = await this.action.run(async (p) => {
       if (p.kind === 'role') {
         await this.api.changeAdminRole(p.admin.id, p.role);
         this.notice.set(`${p.admin.displayName} is now ${this.roleLabel(p.role).toLowerCase()}.`);
@@ -134,12 +124,7 @@ export class AdminsPage implements OnInit {
         await this.api.revokeInvite(p.invite.id);
         this.notice.set(`The invitation of ${p.invite.email} no longer works.`);
       }
-      this.pending.set(null);
-      await this.load();
-    } catch (err) {
-      this.actionProblem.set(toApiProblem(err));
-    } finally {
-      this.working.set(false);
-    }
+    });
+    if (done) await this.load();
   }
 }

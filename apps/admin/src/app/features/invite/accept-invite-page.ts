@@ -1,13 +1,13 @@
 import { Location } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { FieldControl, FormField, fieldMessage } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { Codes } from '../../core/api-types';
 import { SessionStore } from '../../core/session-store';
-import { ACCOUNT_MESSAGES, MIN_PASSWORD_LENGTH, passwordsMatch, setupTokenFromFragment } from '../setup/setup-page';
+import { ACCOUNT_MESSAGES, MIN_PASSWORD_LENGTH, accountControls, passwordsMatch, setupTokenFromFragment } from '../setup/setup-page';
 
 type State = 'form' | 'no-token' | 'invalid';
 
@@ -35,14 +35,7 @@ export class AcceptInvitePage implements OnInit {
   protected readonly problem = signal<ApiProblem | null>(null);
   private token: string | null = null;
 
-  protected readonly form = inject(NonNullableFormBuilder).group(
-    {
-      displayName: ['', [Validators.required, Validators.maxLength(100)]],
-      password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), Validators.maxLength(256)]],
-      confirm: ['', [Validators.required]],
-    },
-    { validators: passwordsMatch },
-  );
+  protected readonly form = new FormGroup(accountControls(), { validators: passwordsMatch });
 
   ngOnInit(): void {
     this.token = setupTokenFromFragment(this.route.snapshot.fragment);

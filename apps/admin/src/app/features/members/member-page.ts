@@ -5,6 +5,7 @@ import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import type { AppPassword, Exemption, MemberDetail, MemberDevice, MemberSecurity, Policy } from '../../core/api-types';
 import { SessionStore } from '../../core/session-store';
+import { Confirmation } from '../../shared/confirmation';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { ExemptionForm, type ExemptionInput } from '../../shared/ui/exemption-form';
 import { factorLabel, statusClass, statusLabel } from './member-labels';
@@ -62,15 +63,14 @@ export class MemberPage implements OnInit {
   protected readonly loadProblem = signal<ApiProblem | null>(null);
   protected readonly notice = signal<string | null>(null);
 
-  protected readonly pending = signal<Pending | null>(null);
+  protected readonly action = new Confirmation<Pending>();
   protected readonly confirmText = computed(() => {
-    const p = this.pending();
+    const p = this.action.pending();
     return p ? CONFIRM[p.kind] : { title: '', label: '' };
   });
-  protected readonly working = signal(false);
-  protected readonly actionProblem = signal<ApiProblem | null>(null);
 
   protected readonly exempting = signal(false);
+  protected readonly exemptSaving = signal(false);
   protected readonly exemptProblem = signal<ApiProblem | null>(null);
   private readonly policyNames = computed(() => new Map(this.policies().map((p) => [p.id, p.name])));
 
@@ -99,21 +99,12 @@ export class MemberPage implements OnInit {
 
   protected ask(pending: Pending): void {
     this.notice.set(null);
-    this.actionProblem.set(null);
-    this.pending.set(pending);
-  }
-
-  protected cancel(): void {
-    if (!this.working()) this.pending.set(null);
+    this.action.ask(pending);
   }
 
   protected async confirm(): Promise<void> {
-    const p = this.pending();
     const id = this.memberId();
-    if (!p || this.working()) return;
-    this.working.set(true);
-    this.actionProblem.set(null);
-    try {
+    const done = await this.action.run(async (p) => {
       switch (p.kind) {
         case 'device':
           await this.api.revokeDevice(id, p.device.id);
@@ -138,13 +129,8 @@ export class MemberPage implements OnInit {
           this.notice.set('The exemption has ended.');
           break;
       }
-      this.pending.set(null);
-      await this.load();
-    } catch (err) {
-      this.actionProblem.set(toApiProblem(err));
-    } finally {
-      this.working.set(false);
-    }
+    });
+    if (done) await this.load();
   }
 
   protected openExemption(): void {
@@ -154,8 +140,8 @@ export class MemberPage implements OnInit {
   }
 
   protected async exempt(input: ExemptionInput): Promise<void> {
-    if (this.working()) return;
-    this.working.set(true);
+    if (this.exemptSaving()) return;
+    this.exemptSaving.set(true);
     this.exemptProblem.set(null);
     try {
       await this.api.createExemption({ memberId: this.memberId(), ...input });
@@ -165,7 +151,7 @@ export class MemberPage implements OnInit {
     } catch (err) {
       this.exemptProblem.set(toApiProblem(err));
     } finally {
-      this.working.set(false);
+      this.exemptSaving.set(false);
     }
   }
 }

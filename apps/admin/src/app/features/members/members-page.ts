@@ -7,6 +7,7 @@ import { AdminApi, MemberQuery } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { FACTOR_KINDS, MEMBER_STATUSES, type BulkResult, type DirectoryEntry, type MemberListItem, type MemberSort, type Policy, type Server } from '../../core/api-types';
 import { SessionStore } from '../../core/session-store';
+import { Confirmation } from '../../shared/confirmation';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { ExemptionForm, type ExemptionInput } from '../../shared/ui/exemption-form';
 import { factorLabel, statusClass, statusLabel } from './member-labels';
@@ -75,11 +76,15 @@ export class MembersPage implements OnInit {
   /** Selected members by id (kept across pages). */
   protected readonly selected = signal<ReadonlyMap<string, MemberListItem>>(new Map());
   protected readonly allOnPageSelected = computed(() => this.members().length > 0 && this.members().every((m) => this.selected().has(m.id)));
-  protected readonly action = signal<BulkAction | null>(null);
-  protected readonly acting = signal(false);
-  protected readonly actionProblem = signal<ApiProblem | null>(null);
+  protected readonly action = new Confirmation<BulkAction>();
   protected readonly notice = signal<string | null>(null);
 
+  /** The filters that pick one entry of a list the API gives (group, library, server). */
+  protected readonly entryFilters = computed(() => [
+    { name: 'groupId' as const, id: 'member-group', label: 'Group', all: 'All groups', options: this.groups() },
+    { name: 'libraryId' as const, id: 'member-library', label: 'Library', all: 'All libraries', options: this.libraries() },
+    { name: 'serverId' as const, id: 'member-server', label: 'Server', all: 'All servers', options: this.servers() },
+  ]);
   private readonly serverNames = computed(() => new Map(this.servers().map((s) => [s.id, s.name])));
   protected readonly filtered = computed(() => {
     const f = this.filters();
@@ -210,12 +215,7 @@ export class MembersPage implements OnInit {
 
   protected ask(action: BulkAction): void {
     this.notice.set(null);
-    this.actionProblem.set(null);
-    this.action.set(action);
-  }
-
-  protected cancelAction(): void {
-    if (!this.acting()) this.action.set(null);
+    this.action.ask(action);
   }
 
   protected async exempt(input: ExemptionInput): Promise<void> {
@@ -223,26 +223,19 @@ export class MembersPage implements OnInit {
   }
 
   protected async confirmAction(): Promise<void> {
-    const action = this.action();
+    const action = this.action.pending();
     if (action === 'sign_out') await this.run((ids) => this.api.bulkSignOut(ids), (n) => `${n} signed out everywhere: their devices must verify again.`);
     if (action === 'reset_mfa') await this.run((ids) => this.api.bulkResetMfa(ids), (n) => `MFA reset for ${n}: they must set up a sign-in method again.`);
   }
 
   private async run(call: (ids: string[]) => Promise<BulkResult>, done: (who: string) => string): Promise<void> {
-    if (this.acting()) return;
-    this.acting.set(true);
-    this.actionProblem.set(null);
-    try {
+    const ok = await this.action.run(async () => {
       const result = await call([...this.selected().keys()]);
       const who = `${result.done} member${result.done === 1 ? '' : 's'}`;
       this.notice.set(done(who) + (result.notFound.length ? ` ${result.notFound.length} could not be found.` : ''));
-      this.action.set(null);
-      this.clearSelection();
-      await this.fetch();
-    } catch (err) {
-      this.actionProblem.set(toApiProblem(err));
-    } finally {
-      this.acting.set(false);
-    }
+    });
+    if (!ok) return;
+    this.clearSelection();
+    await this.fetch();
   }
 }

@@ -1,12 +1,6 @@
 import { Location } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
-import {
-  AbstractControl,
-  NonNullableFormBuilder,
-  ReactiveFormsModule,
-  ValidationErrors,
-  Validators,
-} from '@angular/forms';
+import { AbstractControl, FormControl, FormGroup, ReactiveFormsModule, ValidationErrors, ValidatorFn, Validators } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { FieldControl, FormField, fieldMessage, type FieldMessages } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
@@ -21,6 +15,16 @@ export function setupTokenFromFragment(fragment: string | null | undefined): str
   if (!fragment) return null;
   const token = new URLSearchParams(fragment.replace(/^#/, '')).get('token')?.trim();
   return token ? token : null;
+}
+
+/** Display name, password and its confirmation: what a new admin chooses (the owner at setup, an invitee). */
+export function accountControls() {
+  const text = (...validators: ValidatorFn[]) => new FormControl('', { nonNullable: true, validators });
+  return {
+    displayName: text(Validators.required, Validators.maxLength(100)),
+    password: text(Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), Validators.maxLength(256)),
+    confirm: text(Validators.required),
+  };
 }
 
 export function passwordsMatch(group: AbstractControl): ValidationErrors | null {
@@ -69,13 +73,8 @@ export class SetupPage implements OnInit {
   protected readonly problem = signal<ApiProblem | null>(null);
   private token: string | null = null;
 
-  protected readonly form = inject(NonNullableFormBuilder).group(
-    {
-      email: ['', [Validators.required, Validators.email, Validators.maxLength(320)]],
-      displayName: ['', [Validators.required, Validators.maxLength(100)]],
-      password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), Validators.maxLength(256)]],
-      confirm: ['', [Validators.required]],
-    },
+  protected readonly form = new FormGroup(
+    { email: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.email, Validators.maxLength(320)] }), ...accountControls() },
     { validators: passwordsMatch },
   );
 
