@@ -3,8 +3,9 @@ import type { Config } from 'jest';
 // Every project's tests in one run: `npx jest` (the README's `npm test` also builds, lints and runs the
 // browser end-to-end suite).
 const config: Config = {
-  // A global option: in a multi-project run the projects' own `testTimeout` is ignored. Generous, for a
-  // busy two-core CI machine; browser tests need the most.
+  // A project's own `testTimeout` is ignored when all projects run at once (it is a global option), which
+  // left every test at Jest's 5 s: PostgreSQL and browser tests timed out on a busy machine. The most
+  // patient project's (e2e) applies here.
   testTimeout: 120_000,
   projects: [
     '<rootDir>/apps/api',

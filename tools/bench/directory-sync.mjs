@@ -1,22 +1,12 @@
 // Directory sync at scale: PUT a directory of N members (default 100,000) and time it, then the same push
 // again (idempotent: no writes), then a push with 1% of members changed. Median of 3 runs each.
 // Usage: node tools/bench/directory-sync.mjs [members]   (DATABASE_URL=postgres://… to bench PostgreSQL)
-import { ownerAndServer, startService, writeResults } from './lib.mjs';
+import { benchDirectory, ownerAndServer, startService, writeResults } from './lib.mjs';
 
 const N = Number(process.argv[2] ?? 100_000);
 const GROUPS = 50;
 
-function directory(version) {
-  const groups = Array.from({ length: GROUPS }, (_, g) => ({ externalId: `g${g}`, name: `Group ${g}` }));
-  const members = Array.from({ length: N }, (_, i) => ({
-    externalId: `user-${i}`,
-    username: `user${i}`,
-    displayName: `User Number ${i}${version && i % 100 === 0 ? ` v${version}` : ''}`,
-    email: i % 3 === 0 ? null : `user${i}@example.com`,
-    groups: [`g${i % GROUPS}`, `g${(i * 7) % GROUPS}`],
-  }));
-  return JSON.stringify({ members, groups, libraries: [{ externalId: 'movies', name: 'Movies' }, { externalId: 'tv', name: 'TV' }] });
-}
+const directory = (version) => JSON.stringify(benchDirectory(N, GROUPS, version));
 
 async function timedPut(svc, apiKey, body) {
   const t0 = performance.now();

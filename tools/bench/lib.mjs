@@ -92,6 +92,24 @@ export function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/** A directory of `n` members in `groups` groups (each member in two), and two libraries; `version` changes 1% of names. */
+export function benchDirectory(n, groups, version = 0) {
+  return {
+    members: Array.from({ length: n }, (_, i) => ({
+      externalId: `user-${i}`,
+      username: `user${i}`,
+      displayName: `User Number ${i}${version && i % 100 === 0 ? ` v${version}` : ''}`,
+      email: i % 3 === 0 ? null : `user${i}@example.com`,
+      groups: [`g${i % groups}`, `g${(i * 7) % groups}`],
+    })),
+    groups: Array.from({ length: groups }, (_, g) => ({ externalId: `g${g}`, name: `Group ${g}` })),
+    libraries: [
+      { externalId: 'movies', name: 'Movies' },
+      { externalId: 'tv', name: 'TV' },
+    ],
+  };
+}
+
 export function writeResults(name, results) {
   fs.mkdirSync('bench-results', { recursive: true });
   const file = path.join('bench-results', `${name}.json`);

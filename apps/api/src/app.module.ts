@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AdminAuthModule } from './admin-auth/admin-auth.module';
+import { AdminsModule } from './admins/admins.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth.guard';
 import { AppExceptionFilter } from './common/exception.filter';
@@ -11,6 +12,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthController } from './health/health.controller';
 import { NotificationsModule } from './notifications/notifications.module';
+import { MembersModule } from './members/members.module';
 import { DocsController } from './openapi/docs.controller';
 import { OpenApiDocument } from './openapi/openapi-document';
 import { PoliciesModule } from './policies/policies.module';
@@ -23,7 +25,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule, AdminsModule, MembersModule];
 
 @Module({})
 export class AppModule {

@@ -80,20 +80,6 @@ export const Member = z
   .meta({ id: 'Member' });
 export type Member = z.infer<typeof Member>;
 
-export const MemberListQuery = z.strictObject({
-  serverId: Id.optional(),
-  q: z.string().trim().max(200).optional(),
-  includeRemoved: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-});
-export type MemberListQuery = z.infer<typeof MemberListQuery>;
-
-export const MemberList = z
-  .object({ items: z.array(Member), nextCursor: z.string().nullable() })
-  .meta({ id: 'MemberList' });
-export type MemberList = z.infer<typeof MemberList>;
-
 export const MemberExternalIdParams = z.strictObject({ externalId: ExternalId });
 
 export const DirectoryEntry = z

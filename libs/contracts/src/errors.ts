@@ -43,6 +43,11 @@ export const ErrorCodes = {
   serviceUnavailable: 'service_unavailable',
   emailUnavailable: 'email_unavailable',
   internal: 'internal_error',
+  reauthRequired: 'reauth_required',
+  adminNotFound: 'admin_not_found',
+  inviteNotFound: 'invite_not_found',
+  inviteInvalid: 'invite_invalid',
+  lastOwner: 'last_owner',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -88,6 +93,11 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   service_unavailable: 'The service is not ready. Try again shortly.',
   email_unavailable: 'The e-mail could not be sent right now. Try again in a few minutes, or use another way to verify.',
   internal_error: 'Something went wrong on our side. The error has been logged.',
+  reauth_required: 'Confirm it is you with your second factor again before changing security settings.',
+  admin_not_found: 'No such admin.',
+  invite_not_found: 'No such invitation.',
+  invite_invalid: 'This invitation link is invalid, expired or already used. Ask the owner for a new one.',
+  last_owner: 'Latchkey needs at least one owner: make someone else an owner first.',
 };
 
 export interface ErrorIssue {

@@ -14,3 +14,5 @@ export { signWebhook, verifyWebhookSignature, WebhookHeaders, WEBHOOK_TOLERANCE_
 export * from './audit';
 export * from './dashboard';
 export * from './reminders';
+export * from './admins';
+export * from './members';

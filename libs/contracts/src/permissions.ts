@@ -13,14 +13,17 @@ export const Permissions = {
   auditRead: 'audit:read',
   notificationsRead: 'notifications:read',
   notificationsWrite: 'notifications:write',
+  adminsRead: 'admins:read',
+  /** Invite admins, change their roles, remove them: owners only. */
+  adminsManage: 'admins:manage',
 } as const;
 export type Permission = (typeof Permissions)[keyof typeof Permissions];
 
 const all = Object.values(Permissions);
 export const RolePermissions: Record<AdminRole, readonly Permission[]> = {
   owner: all,
-  admin: all,
-  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead, Permissions.notificationsRead],
+  admin: all.filter((p) => p !== Permissions.adminsManage),
+  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead, Permissions.notificationsRead, Permissions.adminsRead],
 };
 
 export function roleAllows(role: AdminRole, permission: Permission): boolean {

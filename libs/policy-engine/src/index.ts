@@ -7,3 +7,4 @@ export * from './types';
 export * from './engine';
 export * from './ip';
 export * from './preview';
+export * from './status';

@@ -3,6 +3,7 @@ import { ApplicationConfig, provideBrowserGlobalErrorListeners, provideZonelessC
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { routes } from './app.routes';
 import { csrfInterceptor } from './core/csrf-interceptor';
+import { reauthInterceptor } from './core/reauth';
 import { sessionExpiredInterceptor } from './core/session-expired-interceptor';
 
 export const appConfig: ApplicationConfig = {
@@ -10,6 +11,6 @@ export const appConfig: ApplicationConfig = {
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding()),
-    provideHttpClient(withFetch(), withInterceptors([csrfInterceptor, sessionExpiredInterceptor])),
+    provideHttpClient(withFetch(), withInterceptors([reauthInterceptor, csrfInterceptor, sessionExpiredInterceptor])),
   ],
 };

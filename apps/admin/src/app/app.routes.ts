@@ -13,6 +13,11 @@ export const routes: Routes = [
     loadComponent: () => import('./features/login/login-page').then((m) => m.LoginPage),
   },
   {
+    path: 'invite',
+    title: 'Join the admins · Latchkey',
+    loadComponent: () => import('./features/invite/accept-invite-page').then((m) => m.AcceptInvitePage),
+  },
+  {
     path: 'mfa',
     title: 'Second step · Latchkey',
     loadComponent: () => import('./features/mfa/mfa-page').then((m) => m.MfaPage),
@@ -37,6 +42,16 @@ export const routes: Routes = [
         path: 'members',
         title: 'Members · Latchkey',
         loadComponent: () => import('./features/members/members-page').then((m) => m.MembersPage),
+      },
+      {
+        path: 'members/:memberId',
+        title: 'Member · Latchkey',
+        loadComponent: () => import('./features/members/member-page').then((m) => m.MemberPage),
+      },
+      {
+        path: 'admins',
+        title: 'Admins · Latchkey',
+        loadComponent: () => import('./features/admins/admins-page').then((m) => m.AdminsPage),
       },
       {
         path: 'policies',

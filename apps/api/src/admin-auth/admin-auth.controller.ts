@@ -85,7 +85,7 @@ export class AdminAuthController {
   }
 
   @Post('tokens')
-  @AdminAuth(Permissions.tokensManage)
+  @AdminAuth(Permissions.tokensManage, { reauth: true })
   @Endpoint({ summary: 'Create a personal admin API token', description: 'The secret is returned once.', body: CreateAdminTokenRequest, response: AdminTokenCreated, status: 201 })
   createToken(@CurrentAdmin() admin: AdminPrincipal, @Body() body: CreateAdminTokenRequest): Promise<AdminTokenCreated> {
     return this.auth.createToken(admin.adminId, body);

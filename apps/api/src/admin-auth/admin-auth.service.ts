@@ -230,7 +230,8 @@ export class AdminAuthService {
     return { token, admin };
   }
 
-  private newSession(adminId: string, client: ClientInfo, now: Date): Omit<IssuedSession, 'admin'> {
+  /** A new password-only session (not stored: the caller inserts it in its own transaction). */
+  newSession(adminId: string, client: ClientInfo, now: Date): Omit<IssuedSession, 'admin'> {
     const token = randomToken(32);
     const session: AdminSessionEntity = Object.assign(new AdminSessionEntity(), {
       id: newId(),

@@ -8,6 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { MemberSessionsService } from '../portal/member-sessions.service';
 import { ServersService } from '../servers/servers.service';
 import { AppException } from './app-exception';
+import { Clock } from './clock';
 import { AUTH_METADATA, AuthRequirement } from './endpoint';
 import type { AdminPrincipal } from './principal';
 import { bearerToken } from './secret-tokens';
@@ -24,6 +25,7 @@ export class AuthGuard implements CanActivate {
     private readonly servers: ServersService,
     private readonly admins: AdminAuthService,
     private readonly members: MemberSessionsService,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,6 +62,7 @@ export class AuthGuard implements CanActivate {
     }
 
     let principal: AdminPrincipal;
+    let mfaVerifiedAt: Date | null = null;
     if (bearer) {
       const found = await this.admins.authenticateToken(bearer);
       if (!found) throw AppException.unauthenticated();
@@ -69,12 +72,24 @@ export class AuthGuard implements CanActivate {
       if (!found) throw AppException.unauthenticated();
       this.requireCsrf(req, (presented) => this.admins.checkCsrf(found.session.id, presented));
       principal = { type: 'admin', adminId: found.admin.id, role: found.admin.role, via: 'session', sessionId: found.session.id, mfaVerified: found.session.mfaVerifiedAt !== null };
+      mfaVerifiedAt = found.session.mfaVerifiedAt;
     }
     req.principal = principal;
     // A password alone opens only the second-factor routes.
     if (!principal.mfaVerified && !need.mfaPending) throw new AppException(403, 'mfa_required');
     if (!roleAllows(principal.role, need.permission)) throw AppException.forbidden();
+    if (need.reauth && principal.via === 'session') this.requireRecentMfa(mfaVerifiedAt);
     return true;
+  }
+
+  /**
+   * Security settings change only from a console session that passed its second factor in the last
+   * few minutes (admin API tokens are exempt). Checked last, so nobody re-verifies only to be refused.
+   */
+  private requireRecentMfa(verifiedAt: Date | null): void {
+    const minutes = this.config.adminSession.reauthMinutes;
+    if (verifiedAt && this.clock.now().getTime() - verifiedAt.getTime() < minutes * 60_000) return;
+    throw new AppException(403, 'reauth_required', undefined, { reauthMinutes: minutes });
   }
 
   /** Cookie-authenticated state changes need the session's CSRF token and must not come cross-site. */

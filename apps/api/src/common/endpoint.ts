@@ -7,7 +7,7 @@ export type AuthRequirement =
   | { kind: 'public' }
   | { kind: 'server' }
   | { kind: 'member'; pairing?: boolean }
-  | { kind: 'admin'; permission: Permission; mfaPending?: boolean };
+  | { kind: 'admin'; permission: Permission; mfaPending?: boolean; reauth?: boolean };
 
 export const AUTH_METADATA = 'latchkey:auth';
 export const ENDPOINT_METADATA = 'latchkey:endpoint';
@@ -40,9 +40,15 @@ export const Public = () => SetMetadata(AUTH_METADATA, { kind: 'public' } satisf
 /** Only a registered media server, with its API key (`Authorization: Bearer lk_srv_…`). */
 export const ServerAuth = () => SetMetadata(AUTH_METADATA, { kind: 'server' } satisfies AuthRequirement);
 
-/** Only a signed-in admin whose role has this permission and who passed their second factor. */
-export const AdminAuth = (permission: Permission) =>
-  SetMetadata(AUTH_METADATA, { kind: 'admin', permission } satisfies AuthRequirement);
+/**
+ * Only a signed-in admin whose role has this permission and who passed their second factor. With
+ * `{ reauth: true }` (routes that change security settings) a console session must also have passed it
+ * within the last `LATCHKEY_ADMIN_REAUTH_MINUTES`, else 403 `reauth_required`; the console then asks for
+ * the second factor again (`POST /admin/mfa/challenge` + `…/verify`) and retries. Admin API tokens are
+ * exempt: a token is created by a re-verified session and is revocable.
+ */
+export const AdminAuth = (permission: Permission, opts: { reauth?: boolean } = {}) =>
+  SetMetadata(AUTH_METADATA, { kind: 'admin', permission, ...(opts.reauth ? { reauth: true } : {}) } satisfies AuthRequirement);
 
 /** A signed-in admin who may not have passed their second factor yet: only the MFA routes. */
 export const AdminMfaPending = () =>

@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   LATCHKEY_SETUP_TOKEN_TTL_MINUTES: intIn(1, 60 * 24 * 30).default(60 * 24),
   LATCHKEY_ADMIN_SESSION_IDLE_MINUTES: intIn(1, 60 * 24).default(30),
   LATCHKEY_ADMIN_SESSION_MAX_HOURS: intIn(1, 24 * 30).default(12),
+  LATCHKEY_ADMIN_REAUTH_MINUTES: intIn(1, 24 * 60).default(10),
   LATCHKEY_WEB_DIR: z.string().min(1).optional(),
   LATCHKEY_TOTP_ISSUER: z.string().min(1).max(64).default('Latchkey'),
   LATCHKEY_SMTP_HOST: z.string().min(1).optional(),
@@ -88,7 +89,8 @@ export interface AppConfig {
   /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed. Empty: none. */
   trustedProxies: string[];
   setupTokenTtlMinutes: number;
-  adminSession: { idleMinutes: number; maxHours: number };
+  /** `reauthMinutes`: how recent a console session's second-factor check must be to change security settings. */
+  adminSession: { idleMinutes: number; maxHours: number; reauthMinutes: number };
   /** Folder holding the built admin console (`admin/`) and member pages (`portal/`). */
   webDir: string;
   totpIssuer: string;
@@ -160,7 +162,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     requestTimeoutMs: e.LATCHKEY_REQUEST_TIMEOUT_SECONDS * 1000,
     trustedProxies,
     setupTokenTtlMinutes: e.LATCHKEY_SETUP_TOKEN_TTL_MINUTES,
-    adminSession: { idleMinutes: e.LATCHKEY_ADMIN_SESSION_IDLE_MINUTES, maxHours: e.LATCHKEY_ADMIN_SESSION_MAX_HOURS },
+    adminSession: { idleMinutes: e.LATCHKEY_ADMIN_SESSION_IDLE_MINUTES, maxHours: e.LATCHKEY_ADMIN_SESSION_MAX_HOURS, reauthMinutes: e.LATCHKEY_ADMIN_REAUTH_MINUTES },
     webDir: path.resolve(cwd, e.LATCHKEY_WEB_DIR ?? 'dist/apps'),
     totpIssuer: e.LATCHKEY_TOTP_ISSUER,
     smtp: e.LATCHKEY_SMTP_HOST

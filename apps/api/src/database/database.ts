@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { AUDIT_ENTITIES } from './audit-entities';
+import { CONSOLE_ENTITIES } from './console-entities';
 import { DEVICE_ENTITIES } from './device-entities';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -10,10 +11,12 @@ import { MIGRATIONS } from './migrations';
 const MIGRATION_LOCK_ID = 7_271_043_001;
 
 export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
-  const entities: DataSourceOptions['entities'] = [...ENTITIES, ...AUDIT_ENTITIES, ...DEVICE_ENTITIES];
+  const entities: DataSourceOptions['entities'] = [...ENTITIES, ...AUDIT_ENTITIES, ...DEVICE_ENTITIES, ...CONSOLE_ENTITIES];
   const common = { entities, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
   if (config.database.kind === 'postgres') {
-    return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: 'latchkey' };
+    // JIT compilation pays off for long analytical queries, never for Latchkey's short ones: with it on, a
+    // members page whose estimated cost is high (many policies) spent over a second compiling.
+    return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, applicationName: 'latchkey', extra: { options: '-c jit=off' } };
   }
   const busy = config.database.busyTimeoutMs ?? 5000;
   return {

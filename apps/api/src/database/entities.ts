@@ -118,6 +118,8 @@ abstract class DirectoryEntry {
 @Entity('members')
 @Index('ux_members_server_external', ['serverId', 'externalId'], { unique: true })
 @Index('ix_members_server_username', ['serverId', 'username'])
+@Index('ix_members_list_username', ['username', 'id', 'firstSeenAt', 'removedAt', 'serverId', 'factorMask', 'searchText'])
+@Index('ix_members_list_first_seen', ['firstSeenAt', 'id', 'username', 'removedAt', 'serverId', 'factorMask', 'searchText'])
 export class MemberEntity extends DirectoryEntry {
   @Column({ type: 'varchar', length: 200 }) username!: string;
   @Column({ name: 'display_name', type: 'varchar', length: 200, nullable: true }) displayName!: string | null;
@@ -126,6 +128,10 @@ export class MemberEntity extends DirectoryEntry {
   @Column({ name: 'credential_version', type: 'integer', default: 0 }) credentialVersion!: number;
   /** Set by "I lost my phone": until cleared, only a recovery code or an e-mail code answers a challenge. */
   @TimestampColumn('emergency_at', { nullable: true }) emergencyAt!: Date | null;
+  /** Kinds of active factors as bits (totp 1, email 2, passkey 4, recovery codes 8), kept by triggers on `factors`. */
+  @Column({ name: 'factor_mask', type: 'integer', default: 0, insert: false, update: false }) factorMask!: number;
+  /** Lower-cased "username display name e-mail" for the console's search (see directory/search-text.ts). */
+  @Column({ name: 'search_text', type: 'varchar', length: 300, default: '' }) searchText!: string;
 }
 
 @Entity('directory_groups')

@@ -13,6 +13,8 @@ import { hmacSha256 } from '../crypto/primitives';
 import { Db } from '../database/db';
 import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity } from '../database/entities';
 import { randomToken, sha256Hex } from '../crypto/primitives';
+import { memberSearchText } from '../directory/search-text';
+import { POLICIES, PolicyRow, policyFromRow } from '../policies/policy-rows';
 import { MemberFactsRepository } from '../policies/member-facts.repository';
 import { DevicesService, TrustCheck } from '../devices/devices.service';
 
@@ -335,7 +337,7 @@ export class DecisionsService {
     const found = await this.findMember(serverId, externalId);
     if (found) return found;
     if (!username) throw AppException.notFound('member_not_found', 'This member is not in the directory yet: send `member.username` or sync the directory.');
-    const row = Object.assign(new MemberEntity(), { id: newId(), serverId, externalId, username, displayName: null, email: null, firstSeenAt: now, updatedAt: now, removedAt: null, credentialVersion: 0, emergencyAt: null });
+    const row = Object.assign(new MemberEntity(), { id: newId(), serverId, externalId, username, displayName: null, email: null, searchText: memberSearchText(username, null, null), firstSeenAt: now, updatedAt: now, removedAt: null, credentialVersion: 0, emergencyAt: null });
     await this.db.write(async (m) => {
       await m.createQueryBuilder().insert().into(MemberEntity).values(row).orIgnore().execute();
     });
@@ -452,39 +454,3 @@ function newUserCode(): string {
 }
 
 
-const POLICIES =
-  'SELECT id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, allow_app_passwords, reverify_after_hours, bypass_cidrs, first_activated_at FROM policies WHERE deleted_at IS NULL';
-
-interface PolicyRow {
-  id: string;
-  name: string;
-  enabled: number | boolean;
-  groups: string;
-  libraries: string;
-  grace_period_days: number;
-  accepted: 'any' | 'phishing_resistant';
-  allow_email: number | boolean;
-  enforcement: 'block' | 'restrict';
-  allow_app_passwords: number | boolean;
-  reverify_after_hours: number | null;
-  bypass_cidrs: string;
-  first_activated_at: string | number | null;
-}
-
-function policyFromRow(r: PolicyRow): EnginePolicy {
-  return {
-    id: r.id,
-    name: r.name,
-    enabled: r.enabled === true || r.enabled === 1,
-    groups: JSON.parse(r.groups) as string[],
-    libraries: JSON.parse(r.libraries) as string[],
-    gracePeriodDays: r.grace_period_days,
-    accepted: r.accepted,
-    allowEmail: r.allow_email === true || r.allow_email === 1,
-    enforcement: r.enforcement,
-    allowAppPasswords: r.allow_app_passwords === true || r.allow_app_passwords === 1,
-    reverifyAfterHours: r.reverify_after_hours,
-    bypassCidrs: JSON.parse(r.bypass_cidrs) as string[],
-    firstActivatedAt: r.first_activated_at === null ? null : new Date(Number(r.first_activated_at)),
-  };
-}

@@ -131,7 +131,7 @@ export class DeviceAdminController {
   constructor(private readonly devices: DevicesService) {}
 
   @Post('devices/rotate-trust-key')
-  @AdminAuth(Permissions.tokensManage)
+  @AdminAuth(Permissions.tokensManage, { reauth: true })
   @Endpoint({ summary: 'Invalidate every remembered and paired device at once (new trust key)', response: TrustKeyRotated })
   async rotate(@CurrentAdmin() admin: AdminPrincipal): Promise<{ devicesRevoked: number }> {
     return { devicesRevoked: await this.devices.rotateTrustKey(admin.adminId) };

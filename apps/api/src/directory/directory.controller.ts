@@ -3,8 +3,6 @@ import {
   DirectoryEntryList,
   DirectoryEntryQuery,
   DirectorySyncResult,
-  MemberList,
-  MemberListQuery,
   PatchDirectoryRequest,
   Permissions,
   ReplaceDirectoryRequest,
@@ -57,12 +55,5 @@ export class DirectoryController {
   @Endpoint({ summary: 'List libraries', query: DirectoryEntryQuery, response: DirectoryEntryList })
   libraries(@Query() q: DirectoryEntryQuery): Promise<DirectoryEntryList> {
     return this.directory.listEntries('libraries', q.serverId);
-  }
-
-  @Get('members')
-  @AdminAuth(Permissions.membersRead)
-  @Endpoint({ summary: 'List members', query: MemberListQuery, response: MemberList })
-  list(@Query() query: MemberListQuery): Promise<MemberList> {
-    return this.directory.listMembers(query);
   }
 }

@@ -69,30 +69,13 @@ export class DirectoryRepository {
     }
   }
 
-  /** One page of members, ordered by username then id, for keyset paging. */
-  page(opts: { serverId?: string; q?: string; includeRemoved: boolean; after?: [string, string]; limit: number }): Promise<(ExistingMember & { server_id: string; first_seen_at: string | number })[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (opts.serverId) {
-      where.push('server_id = ?');
-      params.push(opts.serverId);
-    }
-    if (!opts.includeRemoved) where.push('removed_at IS NULL');
-    if (opts.q) {
-      where.push("(LOWER(username) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(display_name, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE ? ESCAPE '\\')");
-      const like = `%${opts.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      params.push(like, like, like);
-    }
-    if (opts.after) {
-      where.push('(username > ? OR (username = ? AND id > ?))');
-      params.push(opts.after[0], opts.after[0], opts.after[1]);
-    }
-    params.push(opts.limit);
-    return this.db.raw(
-      this.db.manager,
-      `SELECT id, server_id, external_id, username, display_name, email, first_seen_at, removed_at FROM members ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY username, id LIMIT ?`,
-      params,
-    );
+  /**
+   * After a large sync, PostgreSQL's planner would use stale row counts until autovacuum analyses the
+   * tables (seconds to minutes), and pick full scans for the console's member pages meanwhile. SQLite
+   * plans these queries well without statistics.
+   */
+  async refreshStatistics(): Promise<void> {
+    if (this.db.kind === 'postgres') await this.db.raw(this.db.manager, 'ANALYZE members, member_groups');
   }
 
   /** Live groups (with member counts) or libraries, for pickers in the console. */
@@ -102,15 +85,6 @@ export class DirectoryRepository {
       this.db.manager,
       `SELECT e.id, e.server_id, e.external_id, e.name, ${counts} AS members FROM ${table} e WHERE e.removed_at IS NULL${serverId ? ' AND e.server_id = ?' : ''} ORDER BY e.name, e.id`,
       serverId ? [serverId] : [],
-    );
-  }
-
-  groupsOf(memberIds: string[]): Promise<{ member_id: string; external_id: string }[]> {
-    if (memberIds.length === 0) return Promise.resolve([]);
-    return this.db.raw(
-      this.db.manager,
-      `SELECT mg.member_id, g.external_id FROM member_groups mg JOIN directory_groups g ON g.id = mg.group_id WHERE mg.member_id IN (${memberIds.map(() => '?').join(', ')}) ORDER BY g.external_id`,
-      memberIds,
     );
   }
 }

@@ -6,9 +6,6 @@ import {
   DirectoryEntryList,
   DirectoryMember,
   DirectorySyncResult,
-  Member,
-  MemberList,
-  MemberListQuery,
   PatchDirectoryRequest,
   ReplaceDirectoryRequest,
   SyncCounts,
@@ -18,6 +15,10 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { Db } from '../database/db';
 import { DirectoryRepository, EntryTable } from './directory.repository';
+import { memberSearchText } from './search-text';
+
+/** A sync that changes this many members refreshes the planner's statistics (the console's member pages rely on them). */
+const STATISTICS_AFTER_CHANGES = 5_000;
 
 interface SyncPlan {
   groups: DirectoryGroup[];
@@ -56,12 +57,15 @@ export class DirectoryService {
     assertUnique('libraries', plan.libraries);
     assertUnique('members', plan.members);
     const now = this.clock.now();
-    return this.db.write(async (m) => {
+    const result = await this.db.write(async (m) => {
       const groups = await this.syncEntries(m, 'directory_groups', serverId, plan.groups, plan, plan.remove.groups, now.getTime());
       const libraries = await this.syncEntries(m, 'directory_libraries', serverId, plan.libraries, plan, plan.remove.libraries, now.getTime());
       const members = await this.syncMembers(m, serverId, plan, groups.live, now.getTime());
       return { groups: groups.counts, libraries: libraries.counts, members, syncedAt: now.toISOString() };
     });
+    const c = result.members;
+    if (c.created + c.updated + c.restored + c.removed >= STATISTICS_AFTER_CHANGES) await this.repo.refreshStatistics();
+    return result;
   }
 
   private async syncEntries(
@@ -124,7 +128,7 @@ export class DirectoryService {
       const email = member.email ?? null;
       const fieldsChanged = !old || old.removed_at !== null || old.username !== member.username || old.display_name !== displayName || old.email !== email;
       const groupsChanged = (current.get(id) ?? []).sort().join('\n') !== wanted.join('\n');
-      if (fieldsChanged) rows.push([id, serverId, member.externalId, member.username, displayName, email, now, now, null]);
+      if (fieldsChanged) rows.push([id, serverId, member.externalId, member.username, displayName, email, memberSearchText(member.username, displayName, email), now, now, null]);
       if (groupsChanged) {
         regrouped.push(id);
         for (const g of wanted) pairs.push([id, g]);
@@ -137,8 +141,8 @@ export class DirectoryService {
     await this.repo.upsert(
       m,
       'members',
-      ['id', 'server_id', 'external_id', 'username', 'display_name', 'email', 'first_seen_at', 'updated_at', 'removed_at'],
-      ['username', 'display_name', 'email', 'updated_at', 'removed_at'],
+      ['id', 'server_id', 'external_id', 'username', 'display_name', 'email', 'search_text', 'first_seen_at', 'updated_at', 'removed_at'],
+      ['username', 'display_name', 'email', 'search_text', 'updated_at', 'removed_at'],
       rows,
     );
     await this.repo.replaceMemberships(m, regrouped, pairs);
@@ -178,29 +182,6 @@ export class DirectoryService {
     const rows = await this.repo.liveEntries(kind === 'groups' ? 'directory_groups' : 'directory_libraries', serverId);
     return { items: rows.map((r) => ({ id: r.id, serverId: r.server_id, externalId: r.external_id, name: r.name, memberCount: r.members === null ? null : Number(r.members) })) };
   }
-
-  async listMembers(query: MemberListQuery): Promise<MemberList> {
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.repo.page({ serverId: query.serverId, q: query.q, includeRemoved: query.includeRemoved === 'true', after, limit: query.limit + 1 });
-    const page = rows.slice(0, query.limit);
-    const groups = new Map<string, string[]>();
-    for (const g of await this.repo.groupsOf(page.map((r) => r.id))) {
-      groups.set(g.member_id, [...(groups.get(g.member_id) ?? []), g.external_id]);
-    }
-    const items: Member[] = page.map((r) => ({
-      id: r.id,
-      serverId: r.server_id,
-      externalId: r.external_id,
-      username: r.username,
-      displayName: r.display_name,
-      email: r.email,
-      groups: groups.get(r.id) ?? [],
-      firstSeenAt: new Date(Number(r.first_seen_at)).toISOString(),
-      removedAt: r.removed_at === null ? null : new Date(Number(r.removed_at)).toISOString(),
-    }));
-    const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.username, last.id]) : null };
-  }
 }
 
 function assertUnique(what: string, items: { externalId: string }[]): void {
@@ -211,18 +192,4 @@ function assertUnique(what: string, items: { externalId: string }[]): void {
     }
     seen.add(item.externalId);
   }
-}
-
-function encodeCursor(key: [string, string]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')) return v as [string, string];
-  } catch {
-    // fall through
-  }
-  throw AppException.validation([{ path: 'query.cursor', message: 'is not a cursor this API returned' }]);
 }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Factor, PendingFactor, RecoveryCodes, RecoveryCodesStatus, TotpEnrolment } from '@latchkey/contracts';
+import { Factor, MfaReset, PendingFactor, RecoveryCodes, RecoveryCodesStatus, TotpEnrolment } from '@latchkey/contracts';
 import { hashPassword, verifyPassword } from '../admin-auth/passwords';
 import { AuditService } from '../audit/audit.service';
 import { AppException } from '../common/app-exception';
@@ -22,7 +22,7 @@ import { matchingStep, newTotpSecret, qrSvgDataUrl, totpFor } from './totp';
 export const EMAIL_CODE_TTL_MS = 10 * 60_000;
 
 /** Notices members get about their own security. */
-export type Notice = 'factor_added' | 'factor_removed' | 'recovery_regenerated' | 'recovery_used' | 'lockout';
+export type Notice = 'factor_added' | 'factor_removed' | 'recovery_regenerated' | 'recovery_used' | 'lockout' | 'factors_reset';
 
 /**
  * Enrolling, listing and removing second factors, and checking codes against them. Every "use once"
@@ -261,6 +261,32 @@ export class FactorsService {
     await this.notify(subject, 'factor_removed', describeKind(factor.kind));
   }
 
+  /**
+   * The owner resets a member's MFA: every factor (pending ones too) is removed, so the member must enrol
+   * again; their credential version rises (remembered and paired devices stop counting), app passwords are
+   * revoked and their member-pages sessions end, so nobody holding one can enrol a factor of their own.
+   * The member is told at the address they had confirmed.
+   */
+  async resetMember(memberId: string, adminId: string, ip: string | null): Promise<MfaReset> {
+    const subject: Subject = { kind: 'member', id: memberId };
+    const to = await this.verifiedEmail(subject);
+    const now = this.clock.now();
+    const result = await this.db.write(async (m) => {
+      const factors = await this.repo.list(subject, m);
+      await this.repo.delete(m, factors.map((f) => f.id));
+      const devices = await credentialsChanged(this.db, m, memberId, 'mfa_reset', now);
+      const appPasswords = await this.db.exec(m, 'UPDATE app_passwords SET revoked_at = ? WHERE member_id = ? AND revoked_at IS NULL', [now.getTime(), memberId]);
+      const sessions = await this.db.exec(m, 'UPDATE member_sessions SET revoked_at = ? WHERE member_id = ? AND revoked_at IS NULL', [now.getTime(), memberId]);
+      await this.db.exec(m, 'UPDATE members SET emergency_at = NULL WHERE id = ?', [memberId]);
+      const before = factors.filter((f) => f.status === 'active').map((f) => f.kind);
+      const counts = { factorsRemoved: factors.length, devices, appPasswords, sessions };
+      await this.audit.record({ type: 'member.mfa_reset', outcome: 'success', memberId, adminId, ip, details: { ...counts, before: { factors: before }, after: { factors: [] } } }, m);
+      return counts;
+    });
+    if (to && result.factorsRemoved > 0) await this.notifyAt(to, memberId, 'factors_reset');
+    return result;
+  }
+
   newFactorRow(subject: Subject, id: string, kind: FactorEntity['kind'], label: string, now: Date): FactorEntity {
     return Object.assign(new FactorEntity(), {
       id,
@@ -298,8 +324,11 @@ export class FactorsService {
   async notify(subject: Subject, notice: Notice, what = ''): Promise<void> {
     if (subject.kind !== 'member') return;
     const to = await this.verifiedEmail(subject);
-    if (!to) return;
-    const member = await this.db.manager.findOneBy(MemberEntity, { id: subject.id });
+    if (to) await this.notifyAt(to, subject.id, notice, what);
+  }
+
+  private async notifyAt(to: string, memberId: string, notice: Notice, what = ''): Promise<void> {
+    const member = await this.db.manager.findOneBy(MemberEntity, { id: memberId });
     const hello = `Hello ${member?.displayName ?? member?.username ?? ''},`.replace(' ,', ',');
     const texts: Record<Notice, [string, string]> = {
       factor_added: ['A sign-in method was added', `${what} was just added as a way to confirm it is you.`],
@@ -307,6 +336,7 @@ export class FactorsService {
       recovery_regenerated: ['New recovery codes', 'New recovery codes were just created; the old ones no longer work.'],
       recovery_used: ['A recovery code was used', 'One of your recovery codes was just used to sign in.'],
       lockout: ['Too many failed attempts', 'There were too many failed attempts to verify it is you, so verification is paused for a while.'],
+      factors_reset: ['Your two-step verification was reset', 'The owner of your media server removed your sign-in methods. Set up a new one the next time you sign in.'],
     };
     const [title, body] = texts[notice];
     await this.mailer.sendQuietly(composeMail(to, title, [hello, body, 'If this was not you, tell the owner of your media server.']));

@@ -117,6 +117,7 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
       }
       codes.forEach((c) => add(s, c));
     }
+    if (r.auth?.kind === 'admin' && r.auth.reauth) add('403', 'reauth_required');
     for (const c of r.spec.errors ?? []) add(String(statusOf(c)), c);
     for (const [s, codes] of Object.entries(codesByStatus)) {
       responses[s] = {
@@ -164,14 +165,18 @@ function statusOf(code: string): number {
       return 401;
     case 'forbidden':
     case 'csrf_failed':
+    case 'reauth_required':
       return 403;
     case 'server_not_found':
     case 'token_not_found':
     case 'channel_not_found':
     case 'not_found':
+    case 'admin_not_found':
+    case 'invite_not_found':
       return 404;
     case 'setup_already_done':
     case 'conflict':
+    case 'last_owner':
       return 409;
     case 'payload_too_large':
       return 413;

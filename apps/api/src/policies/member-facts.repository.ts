@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { FactorKind, MemberFacts } from '@latchkey/policy-engine';
+import type { FactorKind, MemberFacts, Policy } from '@latchkey/policy-engine';
 import { Db } from '../database/db';
 import { chunks } from '../directory/directory.repository';
+import { POLICIES, PolicyRow, policyFromRow } from './policy-rows';
 
 interface MemberRow {
   id: string;
@@ -33,6 +34,31 @@ export class MemberFactsRepository {
     return toFacts(member, sync.all(GROUPS_OF, [member.id]), sync.all(FACTORS_OF, [member.id]), sync.all(EXEMPTIONS_OF, [member.id, now.getTime()]));
   }
 
+  /** Policies that are not deleted, as the engine takes them. */
+  async livePolicies(): Promise<Policy[]> {
+    return (await this.db.raw<PolicyRow>(this.db.manager, POLICIES)).map(policyFromRow);
+  }
+
+  /** Facts of a page of members (set-based: three queries for up to 500 members). */
+  async factsOfMany(members: { id: string; firstSeenAt: Date; removedAt: Date | null }[], now: Date): Promise<Map<string, MemberFacts>> {
+    const out = new Map<string, MemberFacts>();
+    for (const chunk of chunks(members, 500)) {
+      const ids = chunk.map((x) => x.id);
+      const list = ids.map(() => '?').join(', ');
+      const m = this.db.manager;
+      const [groups, factors, exemptions] = await Promise.all([
+        this.db.raw<{ member_id: string; group_id: string }>(m, `SELECT member_id, group_id FROM member_groups WHERE member_id IN (${list})`, ids),
+        this.db.raw<{ member_id: string; kind: FactorKind }>(m, `SELECT DISTINCT member_id, kind FROM factors WHERE status = 'active' AND member_id IN (${list})`, ids),
+        this.db.raw<ExemptionRow & { member_id: string }>(m, `SELECT id, member_id, policy_id, reason, expires_at FROM exemptions WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND member_id IN (${list})`, [now.getTime(), ...ids]),
+      ]);
+      const g = groupBy(groups);
+      const f = groupBy(factors);
+      const e = groupBy(exemptions);
+      for (const member of chunk) out.set(member.id, toFacts(member, g.get(member.id) ?? [], f.get(member.id) ?? [], e.get(member.id) ?? []));
+    }
+    return out;
+  }
+
   /** Every live member's facts, for previews (set-based: four queries whatever the member count). */
   async allFacts(now: Date): Promise<{ facts: MemberFacts; username: string }[]> {
     const m = this.db.manager;
@@ -44,14 +70,9 @@ export class MemberFactsRepository {
       'SELECT id, member_id, policy_id, reason, expires_at FROM exemptions WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)',
       [now.getTime()],
     );
-    const by = <T extends { member_id: string }>(rows: T[]) => {
-      const map = new Map<string, T[]>();
-      for (const r of rows) map.set(r.member_id, [...(map.get(r.member_id) ?? []), r]);
-      return map;
-    };
-    const g = by(groups);
-    const f = by(factors);
-    const e = by(exemptions);
+    const g = groupBy(groups);
+    const f = groupBy(factors);
+    const e = groupBy(exemptions);
     return members.map((row) => ({
       username: row.username,
       facts: {
@@ -96,6 +117,16 @@ export class MemberFactsRepository {
 const GROUPS_OF = 'SELECT group_id FROM member_groups WHERE member_id = ?';
 const FACTORS_OF = "SELECT DISTINCT kind FROM factors WHERE member_id = ? AND status = 'active'";
 const EXEMPTIONS_OF = 'SELECT id, policy_id, reason, expires_at FROM exemptions WHERE member_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)';
+
+function groupBy<T extends { member_id: string }>(rows: T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = map.get(r.member_id);
+    if (list) list.push(r);
+    else map.set(r.member_id, [r]);
+  }
+  return map;
+}
 
 interface ExemptionRow {
   id: string;

@@ -32,7 +32,7 @@ export class PoliciesController {
   }
 
   @Post('policies')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'Create a policy', description: 'Enabled now or later; grace periods count from the first time it is enabled.', body: CreatePolicyRequest, response: Policy, status: 201 })
   create(@Body() body: CreatePolicyRequest, @CurrentAdmin() admin: AdminPrincipal): Promise<Policy> {
     return this.policies.create(body, admin.adminId);
@@ -53,28 +53,28 @@ export class PoliciesController {
   }
 
   @Patch('policies/:policyId')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'Change a policy', params: PolicyIdParams, body: UpdatePolicyRequest, response: Policy, errors: ['policy_not_found'] })
   update(@Param() p: PolicyIdParams, @Body() body: UpdatePolicyRequest, @CurrentAdmin() admin: AdminPrincipal): Promise<Policy> {
     return this.policies.update(p.policyId, body, admin.adminId);
   }
 
   @Post('policies/:policyId/enable')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'Enable a policy', params: PolicyIdParams, response: Policy, errors: ['policy_not_found'] })
   enable(@Param() p: PolicyIdParams, @CurrentAdmin() admin: AdminPrincipal): Promise<Policy> {
     return this.policies.setEnabled(p.policyId, true, admin.adminId);
   }
 
   @Post('policies/:policyId/disable')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'Disable a policy (re-enabling later gives no fresh grace period)', params: PolicyIdParams, response: Policy, errors: ['policy_not_found'] })
   disable(@Param() p: PolicyIdParams, @CurrentAdmin() admin: AdminPrincipal): Promise<Policy> {
     return this.policies.setEnabled(p.policyId, false, admin.adminId);
   }
 
   @Delete('policies/:policyId')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'Delete a policy (kept in the audit log)', params: PolicyIdParams, status: 204, errors: ['policy_not_found'] })
   async remove(@Param() p: PolicyIdParams, @CurrentAdmin() admin: AdminPrincipal): Promise<void> {
     await this.policies.remove(p.policyId, admin.adminId);
@@ -88,14 +88,14 @@ export class PoliciesController {
   }
 
   @Post('exemptions')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'Excuse a member from every policy or one, with a reason', body: CreateExemptionRequest, response: Exemption, status: 201, errors: ['member_not_found', 'policy_not_found'] })
   exempt(@Body() body: CreateExemptionRequest, @CurrentAdmin() admin: AdminPrincipal): Promise<Exemption> {
     return this.policies.createExemption(body, admin.adminId);
   }
 
   @Delete('exemptions/:exemptionId')
-  @AdminAuth(Permissions.policiesWrite)
+  @AdminAuth(Permissions.policiesWrite, { reauth: true })
   @Endpoint({ summary: 'End an exemption', params: ExemptionIdParams, status: 204, errors: ['exemption_not_found'] })
   async unexempt(@Param() p: ExemptionIdParams, @CurrentAdmin() admin: AdminPrincipal): Promise<void> {
     await this.policies.revokeExemption(p.exemptionId, admin.adminId);

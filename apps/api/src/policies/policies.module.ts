@@ -11,6 +11,6 @@ import { RolloutService } from './rollout.service';
   imports: [DevicesModule],
   controllers: [PoliciesController, DecisionsController],
   providers: [PoliciesService, DecisionsService, MemberFactsRepository, RolloutService],
-  exports: [RolloutService],
+  exports: [RolloutService, PoliciesService, MemberFactsRepository],
 })
 export class PoliciesModule {}

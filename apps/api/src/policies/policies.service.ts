@@ -120,16 +120,26 @@ export class PoliciesService {
 
   async createExemption(input: CreateExemptionRequest, adminId: string): Promise<Exemption> {
     if (!(await this.db.manager.findOneBy(MemberEntity, { id: input.memberId }))) throw AppException.notFound('member_not_found');
+    const [row] = await this.createExemptions([input.memberId], input, adminId);
+    return this.toExemption(row as ExemptionEntity);
+  }
+
+  /** Excuses several members at once (existing members, checked by the caller), in one transaction. */
+  async createExemptions(memberIds: string[], input: Pick<CreateExemptionRequest, 'policyId' | 'reason' | 'expiresAt'>, adminId: string): Promise<ExemptionEntity[]> {
     if (input.policyId) await this.require(input.policyId);
     const now = this.clock.now();
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
     if (expiresAt && expiresAt <= now) throw AppException.validation([{ path: 'expiresAt', message: 'must be in the future' }]);
-    const row = Object.assign(new ExemptionEntity(), { id: newId(), memberId: input.memberId, policyId: input.policyId, reason: input.reason, expiresAt, createdAt: now, createdBy: adminId, revokedAt: null });
+    const rows = memberIds.map((memberId) =>
+      Object.assign(new ExemptionEntity(), { id: newId(), memberId, policyId: input.policyId, reason: input.reason, expiresAt, createdAt: now, createdBy: adminId, revokedAt: null }),
+    );
     await this.db.write(async (m) => {
-      await m.insert(ExemptionEntity, row);
-      await this.audit.record({ type: 'exemption.created', outcome: 'success', adminId, memberId: row.memberId, details: { exemptionId: row.id, policyId: row.policyId, reason: row.reason, expiresAt: isoOrNull(expiresAt) } }, m);
+      for (const row of rows) {
+        await m.insert(ExemptionEntity, row);
+        await this.audit.record({ type: 'exemption.created', outcome: 'success', adminId, memberId: row.memberId, details: { exemptionId: row.id, policyId: row.policyId, reason: row.reason, expiresAt: isoOrNull(expiresAt) } }, m);
+      }
     });
-    return this.toExemption(row);
+    return rows;
   }
 
   async revokeExemption(id: string, adminId: string): Promise<void> {

@@ -18,7 +18,7 @@ export class ServersController {
   constructor(private readonly servers: ServersService) {}
 
   @Post()
-  @AdminAuth(Permissions.serversWrite)
+  @AdminAuth(Permissions.serversWrite, { reauth: true })
   @Endpoint({ summary: 'Register a media server', description: 'Returns its API key once.', body: CreateServerRequest, response: ServerWithApiKey, status: 201 })
   create(@Body() body: CreateServerRequest): Promise<ServerWithApiKey> {
     return this.servers.create(body);
@@ -47,21 +47,21 @@ export class ServersController {
   }
 
   @Patch(':serverId')
-  @AdminAuth(Permissions.serversWrite)
+  @AdminAuth(Permissions.serversWrite, { reauth: true })
   @Endpoint({ summary: 'Change a media server', params: ServerIdParams, body: UpdateServerRequest, response: Server, errors: ['server_not_found'] })
   update(@Param() p: ServerIdParams, @Body() body: UpdateServerRequest): Promise<Server> {
     return this.servers.update(p.serverId, body);
   }
 
   @Post(':serverId/api-key')
-  @AdminAuth(Permissions.serversWrite)
+  @AdminAuth(Permissions.serversWrite, { reauth: true })
   @Endpoint({ summary: "Rotate a media server's API key", description: 'The old key stops working at once; the new one is returned once.', params: ServerIdParams, response: ServerWithApiKey, errors: ['server_not_found'] })
   rotate(@Param() p: ServerIdParams): Promise<ServerWithApiKey> {
     return this.servers.rotateApiKey(p.serverId);
   }
 
   @Delete(':serverId/api-key')
-  @AdminAuth(Permissions.serversWrite)
+  @AdminAuth(Permissions.serversWrite, { reauth: true })
   @Endpoint({ summary: "Revoke a media server's API key", params: ServerIdParams, status: 204, errors: ['server_not_found'] })
   async revoke(@Param() p: ServerIdParams): Promise<void> {
     await this.servers.revokeApiKey(p.serverId);

@@ -12,6 +12,7 @@ export const PUBLIC_ROUTES = [
   'POST /api/v1/admin/session',
   'GET /api/v1/admin/setup',
   'POST /api/v1/admin/setup',
+  'POST /api/v1/admin/invites/accept',
   'POST /api/v1/portal/session',
   'POST /api/v1/pairing',
   'GET /healthz',

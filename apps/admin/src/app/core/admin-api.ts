@@ -3,7 +3,11 @@ import { Injectable, inject } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 import {
   API_BASE,
+  type AdminInviteCreated,
+  type AdminRole,
   type AdminSession,
+  type AdminTeam,
+  type BulkResult,
   type Challenge,
   type CompleteSetupRequest,
   type CreateExemptionRequest,
@@ -12,15 +16,23 @@ import {
   type DirectoryEntryList,
   type Exemption,
   type ExemptionList,
+  type FactorKind,
   type LoginRequest,
+  type MemberDetail,
   type MemberList,
+  type MemberSecurity,
+  type MemberSort,
+  type MemberStatus,
+  type MfaReset,
   type Policy,
   type PolicyDraft,
   type PolicyList,
   type PolicyPreview,
+  type RevokedCount,
   type ServerList,
   type ServerWithApiKey,
   type SetupStatus,
+  type TeamAdmin,
   type TotpEnrolment,
   type UpdatePolicyRequest,
   type VerificationMethod,
@@ -29,10 +41,24 @@ import {
 export interface MemberQuery {
   serverId?: string;
   q?: string;
+  status?: MemberStatus;
+  groupId?: string;
+  libraryId?: string;
+  factor?: FactorKind | 'none';
+  sort?: MemberSort;
   includeRemoved?: boolean;
   limit?: number;
   cursor?: string;
 }
+
+export interface BulkExempt {
+  memberIds: string[];
+  policyId: string | null;
+  reason: string;
+  expiresAt: string | null;
+}
+
+const member = (id: string) => `${API_BASE}/members/${encodeURIComponent(id)}`;
 
 /** Typed calls to the Latchkey API. Errors reject with HttpErrorResponse; see `toApiProblem`. */
 @Injectable({ providedIn: 'root' })
@@ -79,12 +105,73 @@ export class AdminApi {
 
   listMembers(query: MemberQuery = {}): Promise<MemberList> {
     let params = new HttpParams();
-    if (query.serverId) params = params.set('serverId', query.serverId);
-    if (query.q) params = params.set('q', query.q);
-    if (query.includeRemoved) params = params.set('includeRemoved', 'true');
-    if (query.limit) params = params.set('limit', String(query.limit));
-    if (query.cursor) params = params.set('cursor', query.cursor);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '' && value !== false) params = params.set(name, String(value));
+    }
     return firstValueFrom(this.http.get<MemberList>(`${API_BASE}/members`, { params }));
+  }
+
+  getMember(memberId: string): Promise<MemberDetail> {
+    return firstValueFrom(this.http.get<MemberDetail>(member(memberId)));
+  }
+
+  memberSecurity(memberId: string): Promise<MemberSecurity> {
+    return firstValueFrom(this.http.get<MemberSecurity>(`${member(memberId)}/security`));
+  }
+
+  revokeDevice(memberId: string, deviceId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${member(memberId)}/devices/${encodeURIComponent(deviceId)}`));
+  }
+
+  revokeAppPassword(memberId: string, appPasswordId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${member(memberId)}/app-passwords/${encodeURIComponent(appPasswordId)}`));
+  }
+
+  /** Force sign-out: devices forgotten, app passwords revoked, member-pages sessions ended. */
+  signOutMember(memberId: string): Promise<RevokedCount> {
+    return firstValueFrom(this.http.post<RevokedCount>(`${member(memberId)}/sign-out`, {}));
+  }
+
+  resetMemberMfa(memberId: string): Promise<MfaReset> {
+    return firstValueFrom(this.http.post<MfaReset>(`${member(memberId)}/reset-mfa`, {}));
+  }
+
+  bulkExempt(body: BulkExempt): Promise<BulkResult> {
+    return firstValueFrom(this.http.post<BulkResult>(`${API_BASE}/members/bulk/exempt`, body));
+  }
+
+  bulkSignOut(memberIds: string[]): Promise<BulkResult> {
+    return firstValueFrom(this.http.post<BulkResult>(`${API_BASE}/members/bulk/sign-out`, { memberIds }));
+  }
+
+  bulkResetMfa(memberIds: string[]): Promise<BulkResult> {
+    return firstValueFrom(this.http.post<BulkResult>(`${API_BASE}/members/bulk/reset-mfa`, { memberIds }));
+  }
+
+  // ---- The admin team ----
+
+  listAdmins(): Promise<AdminTeam> {
+    return firstValueFrom(this.http.get<AdminTeam>(`${API_BASE}/admins`));
+  }
+
+  inviteAdmin(email: string, role: AdminRole): Promise<AdminInviteCreated> {
+    return firstValueFrom(this.http.post<AdminInviteCreated>(`${API_BASE}/admins/invites`, { email, role }));
+  }
+
+  revokeInvite(inviteId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${API_BASE}/admins/invites/${encodeURIComponent(inviteId)}`));
+  }
+
+  changeAdminRole(adminId: string, role: AdminRole): Promise<TeamAdmin> {
+    return firstValueFrom(this.http.patch<TeamAdmin>(`${API_BASE}/admins/${encodeURIComponent(adminId)}`, { role }));
+  }
+
+  removeAdmin(adminId: string): Promise<unknown> {
+    return firstValueFrom(this.http.delete(`${API_BASE}/admins/${encodeURIComponent(adminId)}`));
+  }
+
+  acceptInvite(body: { token: string; displayName: string; password: string }): Promise<AdminSession> {
+    return firstValueFrom(this.http.post<AdminSession>(`${API_BASE}/admin/invites/accept`, body));
   }
 
   /** Groups of the media servers' directories, with member counts. */

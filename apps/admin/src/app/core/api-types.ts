@@ -3,11 +3,17 @@
  * zod schemas, which the console does not need, so the few constants it uses are restated here and
  * checked against the contract types.
  */
-import type { ErrorCode, ServerKind } from '@latchkey/contracts';
+import type { AdminRole, ErrorCode, FactorKind, MemberStatus, ServerKind } from '@latchkey/contracts';
 
 export type {
   Admin,
+  AdminInvite,
+  AdminInviteCreated,
+  AdminRole,
   AdminSession,
+  AdminTeam,
+  AppPassword,
+  BulkResult,
   Challenge,
   CompleteSetupRequest,
   CreateExemptionRequest,
@@ -20,18 +26,30 @@ export type {
   ErrorIssue,
   Exemption,
   ExemptionList,
+  Factor,
+  FactorKind,
   LoginRequest,
   Member,
+  MemberDetail,
+  MemberDevice,
   MemberList,
+  MemberListItem,
+  MemberPolicyStanding,
+  MemberSecurity,
+  MemberSort,
+  MemberStatus,
+  MfaReset,
   Policy,
   PolicyDraft,
   PolicyList,
   PolicyPreview,
+  RevokedCount,
   Server,
   ServerKind,
   ServerList,
   ServerWithApiKey,
   SetupStatus,
+  TeamAdmin,
   TotpEnrolment,
   UpdatePolicyRequest,
   VerificationMethod,
@@ -56,4 +74,29 @@ export const Codes = {
   setupTokenInvalid: 'setup_token_invalid',
   setupAlreadyDone: 'setup_already_done',
   invalidCredentials: 'invalid_credentials',
+  reauthRequired: 'reauth_required',
+  inviteInvalid: 'invite_invalid',
+  lastOwner: 'last_owner',
+  conflict: 'conflict',
 } as const satisfies Record<string, ErrorCode>;
+
+export const ADMIN_ROLES: readonly { value: AdminRole; label: string; hint: string }[] = [
+  { value: 'owner', label: 'Owner', hint: 'Everything, including inviting and removing admins.' },
+  { value: 'admin', label: 'Admin', hint: 'Everything but the admin team.' },
+  { value: 'viewer', label: 'Viewer', hint: 'Sees everything, changes nothing.' },
+];
+
+export const MEMBER_STATUSES: readonly { value: MemberStatus; label: string }[] = [
+  { value: 'compliant', label: 'Compliant' },
+  { value: 'in_grace', label: 'In grace' },
+  { value: 'overdue', label: 'Overdue' },
+  { value: 'exempt', label: 'Exempt' },
+  { value: 'not_required', label: 'Not required' },
+];
+
+export const FACTOR_KINDS: readonly { value: FactorKind; label: string }[] = [
+  { value: 'passkey', label: 'Passkey' },
+  { value: 'totp', label: 'Authenticator app' },
+  { value: 'email', label: 'E-mail codes' },
+  { value: 'recovery_codes', label: 'Recovery codes' },
+];

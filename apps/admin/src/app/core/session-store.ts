@@ -9,6 +9,13 @@ export class SessionStore {
   readonly session = this.current.asReadonly();
   readonly admin = computed(() => this.current()?.admin ?? null);
   readonly csrfToken = computed(() => this.current()?.csrfToken ?? null);
+  /** Viewers read only; the console hides what they may not do (the API refuses it anyway). */
+  readonly canChange = computed(() => {
+    const role = this.admin()?.role;
+    return role === 'owner' || role === 'admin';
+  });
+  /** Only owners invite, change and remove admins. */
+  readonly canManageAdmins = computed(() => this.admin()?.role === 'owner');
 
   set(session: AdminSession): void {
     this.current.set(session);

@@ -6,6 +6,7 @@ import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import type { Exemption, Member, Policy } from '../../core/api-types';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
+import { endOfDay } from '../../shared/ui/exemption-form';
 
 /** How many members the name lookup and the member search fetch. */
 export const MEMBER_LOOKUP_LIMIT = 500;
@@ -21,11 +22,7 @@ const MESSAGES = {
   expiresOn: { past: 'Choose a date from today on, or leave it empty.' },
 } satisfies Record<string, FieldMessages>;
 
-/** The end of a chosen day (`YYYY-MM-DD`) in the owner's time zone, as an ISO timestamp. */
-export function endOfDay(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(y, m - 1, d, 23, 59, 59, 999).toISOString();
-}
+export { endOfDay };
 
 /** Members excused from every policy or from one, with a reason and an optional end date. */
 @Component({

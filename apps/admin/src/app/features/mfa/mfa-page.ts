@@ -1,11 +1,12 @@
-import { ChangeDetectionStrategy, Component, OnInit, computed, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
 import { AdminApi } from '../../core/admin-api';
 import type { AdminSession, Challenge, TotpEnrolment } from '../../core/api-types';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SessionStore } from '../../core/session-store';
-import { createPasskey, passkeyCancelled, passkeysSupported, usePasskey } from '@latchkey/ui';
+import { createPasskey, passkeyCancelled, passkeysSupported } from '@latchkey/ui';
+import { PASSKEY_CLOSED, SecondFactorCheck } from '../../shared/ui/second-factor-check';
 import { safeNextUrl } from '../login/login-page';
 
 type Step = 'loading' | 'enrol' | 'enrol-totp' | 'verify' | 'failed';
@@ -16,7 +17,7 @@ type Step = 'loading' | 'enrol' | 'enrol-totp' | 'verify' | 'failed';
  */
 @Component({
   selector: 'app-mfa-page',
-  imports: [ReactiveFormsModule],
+  imports: [ReactiveFormsModule, SecondFactorCheck],
   templateUrl: './mfa-page.html',
   styleUrl: './mfa-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -32,13 +33,9 @@ export class MfaPage implements OnInit {
   protected readonly step = signal<Step>('loading');
   protected readonly enrolment = signal<TotpEnrolment | null>(null);
   protected readonly challenge = signal<Challenge | null>(null);
-  protected readonly useRecovery = signal(false);
   protected readonly busy = signal(false);
   protected readonly problem = signal<ApiProblem | null>(null);
   protected readonly passkeys = passkeysSupported();
-  protected readonly canUsePasskey = computed(() => this.passkeys && !!this.challenge()?.methods.includes('passkey'));
-  protected readonly canUseTotp = computed(() => !!this.challenge()?.methods.includes('totp'));
-  protected readonly canUseRecovery = computed(() => !!this.challenge()?.methods.includes('recovery_code'));
 
   protected readonly form = inject(NonNullableFormBuilder).group({ code: ['', [Validators.required, Validators.minLength(6)]] });
 
@@ -63,7 +60,7 @@ export class MfaPage implements OnInit {
   protected async confirmTotp(): Promise<void> {
     const enrolment = this.enrolment();
     if (!enrolment || this.form.invalid) return;
-    await this.run(async () => this.done(await this.api.confirmTotp(enrolment.factorId, this.code())));
+    await this.run(async () => this.done(await this.api.confirmTotp(enrolment.factorId, this.form.getRawValue().code.trim())));
   }
 
   protected async enrolPasskey(): Promise<void> {
@@ -71,32 +68,6 @@ export class MfaPage implements OnInit {
       const response = await createPasskey(await this.api.passkeyRegistrationOptions());
       await this.done(await this.api.registerPasskey(response, 'Console passkey'));
     });
-  }
-
-  protected async verifyWithPasskey(): Promise<void> {
-    const challenge = this.challenge();
-    if (!challenge) return;
-    await this.run(async () => {
-      const assertion = await usePasskey(await this.api.passkeyAssertionOptions(challenge.id));
-      await this.done(await this.api.verifyChallenge(challenge.id, { method: 'passkey', assertion }));
-    });
-  }
-
-  protected async verifyWithCode(): Promise<void> {
-    const challenge = this.challenge();
-    if (!challenge || this.form.invalid) return;
-    const method = this.useRecovery() ? 'recovery_code' : 'totp';
-    await this.run(async () => this.done(await this.api.verifyChallenge(challenge.id, { method, code: this.code() })));
-  }
-
-  protected toggleRecovery(): void {
-    this.useRecovery.update((v) => !v);
-    this.form.reset();
-    this.problem.set(null);
-  }
-
-  private code(): string {
-    return this.form.getRawValue().code.trim();
   }
 
   private async route(session: AdminSession): Promise<void> {
@@ -110,7 +81,7 @@ export class MfaPage implements OnInit {
     }
   }
 
-  private async done(session: AdminSession): Promise<void> {
+  protected async done(session: AdminSession): Promise<void> {
     this.store.set(session);
     await this.route(session);
   }
@@ -122,7 +93,7 @@ export class MfaPage implements OnInit {
     try {
       await work();
     } catch (err) {
-      this.problem.set(passkeyCancelled(err) ? { status: 0, code: 'unknown_error', message: 'The passkey prompt was closed. Try again, or use an authenticator app.', fields: {} } : toApiProblem(err));
+      this.problem.set(passkeyCancelled(err) ? PASSKEY_CLOSED : toApiProblem(err));
       this.form.controls.code.reset();
     } finally {
       this.busy.set(false);

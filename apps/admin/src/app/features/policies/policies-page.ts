@@ -2,6 +2,7 @@ import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
 import { AdminApi } from '../../core/admin-api';
+import { SessionStore } from '../../core/session-store';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import type { DirectoryEntry, Policy } from '../../core/api-types';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
@@ -23,6 +24,8 @@ function savedNotice(router: Router): string | null {
 })
 export class PoliciesPage implements OnInit {
   private readonly api = inject(AdminApi);
+  /** Viewers see the policies without the buttons that would change them. */
+  protected readonly canChange = inject(SessionStore).canChange;
 
   protected readonly policies = signal<readonly Policy[]>([]);
   protected readonly groups = signal<readonly DirectoryEntry[]>([]);

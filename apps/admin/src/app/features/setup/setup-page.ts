@@ -1,12 +1,6 @@
 import { Location } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
-import {
-  AbstractControl,
-  NonNullableFormBuilder,
-  ReactiveFormsModule,
-  ValidationErrors,
-  Validators,
-} from '@angular/forms';
+import { AbstractControl, FormControl, FormGroup, ReactiveFormsModule, ValidationErrors, ValidatorFn, Validators } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { FieldControl, FormField, fieldMessage, type FieldMessages } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
@@ -23,7 +17,17 @@ export function setupTokenFromFragment(fragment: string | null | undefined): str
   return token ? token : null;
 }
 
-function passwordsMatch(group: AbstractControl): ValidationErrors | null {
+/** Display name, password and its confirmation: what a new admin chooses (the owner at setup, an invitee). */
+export function accountControls() {
+  const text = (...validators: ValidatorFn[]) => new FormControl('', { nonNullable: true, validators });
+  return {
+    displayName: text(Validators.required, Validators.maxLength(100)),
+    password: text(Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), Validators.maxLength(256)),
+    confirm: text(Validators.required),
+  };
+}
+
+export function passwordsMatch(group: AbstractControl): ValidationErrors | null {
   const password = group.get('password')?.value as string | undefined;
   const confirm = group.get('confirm')?.value as string | undefined;
   return confirm && password !== confirm ? { mismatch: true } : null;
@@ -32,7 +36,7 @@ function passwordsMatch(group: AbstractControl): ValidationErrors | null {
 const TOO_LONG = 'This is too long.';
 
 /** What each field says when one of our own checks fails (the first listed wins); `mismatch` is the form's. */
-const MESSAGES = {
+export const ACCOUNT_MESSAGES = {
   email: {
     required: 'Enter your email address.',
     email: 'Enter a valid email address, like you@example.com.',
@@ -69,13 +73,8 @@ export class SetupPage implements OnInit {
   protected readonly problem = signal<ApiProblem | null>(null);
   private token: string | null = null;
 
-  protected readonly form = inject(NonNullableFormBuilder).group(
-    {
-      email: ['', [Validators.required, Validators.email, Validators.maxLength(320)]],
-      displayName: ['', [Validators.required, Validators.maxLength(100)]],
-      password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH), Validators.maxLength(256)]],
-      confirm: ['', [Validators.required]],
-    },
+  protected readonly form = new FormGroup(
+    { email: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.email, Validators.maxLength(320)] }), ...accountControls() },
     { validators: passwordsMatch },
   );
 
@@ -102,8 +101,8 @@ export class SetupPage implements OnInit {
   }
 
   /** The message to show under a field, or null: our own checks first, then what the API said. */
-  protected fieldError(name: keyof typeof MESSAGES): string | null {
-    return fieldMessage(this.form.controls[name], this.submitted(), MESSAGES[name], this.problem()?.fields[name]);
+  protected fieldError(name: keyof typeof ACCOUNT_MESSAGES): string | null {
+    return fieldMessage(this.form.controls[name], this.submitted(), ACCOUNT_MESSAGES[name], this.problem()?.fields[name]);
   }
 
   protected async submit(): Promise<void> {

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/cor
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AdminApi } from '../../core/admin-api';
 import { SessionStore } from '../../core/session-store';
+import { ReauthDialog } from '../../shared/ui/reauth-dialog';
 
 interface NavItem {
   label: string;
@@ -12,7 +13,7 @@ interface NavItem {
 /** The signed-in frame: top bar, navigation, and the current page. */
 @Component({
   selector: 'app-shell',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, ReauthDialog],
   templateUrl: './shell.html',
   styleUrl: './shell.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -31,6 +32,7 @@ export class Shell {
     { label: 'Members', link: '/members' },
     { label: 'Policies', link: '/policies' },
     { label: 'Exemptions', link: '/exemptions' },
+    { label: 'Admins', link: '/admins' },
   ];
   /** Shown so owners know what is planned; not links, because they do not exist yet. */
   protected readonly comingSoon: readonly string[] = ['Audit log', 'Settings'];

@@ -1,56 +1,38 @@
 import { ChangeDetectionStrategy, Component, ElementRef, effect, input, output, viewChild } from '@angular/core';
 
-/** A modal "are you sure?" built on the native <dialog>: focus trap and Escape come from the browser. */
+/**
+ * A modal "are you sure?" built on the native <dialog>: focus trap and Escape come from the browser. With
+ * `[actions]="false"` it frames content that brings its own buttons (a short form).
+ */
 @Component({
   selector: 'app-confirm-dialog',
   template: `
     <dialog
       #dialog
       class="dialog"
+      [class.dialog-wide]="wide()"
       [attr.aria-labelledby]="titleId"
       [attr.aria-describedby]="bodyId"
       (cancel)="onCancel($event)"
     >
       <h2 class="dialog-title" [id]="titleId">{{ title() }}</h2>
       <div class="dialog-body" [id]="bodyId"><ng-content /></div>
-      <div class="dialog-actions">
-        <button type="button" class="btn" (click)="cancelled.emit()" [disabled]="busy()" autofocus>Cancel</button>
-        <button
-          type="button"
-          class="btn"
-          [class.btn-danger]="danger()"
-          [class.btn-primary]="!danger()"
-          [disabled]="busy()"
-          (click)="confirmed.emit()"
-        >
-          {{ busy() ? 'Working…' : confirmLabel() }}
-        </button>
-      </div>
+      @if (actions()) {
+        <div class="dialog-actions">
+          <button type="button" class="btn" (click)="cancelled.emit()" [disabled]="busy()" autofocus>Cancel</button>
+          <button
+            type="button"
+            class="btn"
+            [class.btn-danger]="danger()"
+            [class.btn-primary]="!danger()"
+            [disabled]="busy()"
+            (click)="confirmed.emit()"
+          >
+            {{ busy() ? 'Working…' : confirmLabel() }}
+          </button>
+        </div>
+      }
     </dialog>
-  `,
-  styles: `
-    .dialog {
-      border: 0;
-      border-radius: var(--radius);
-      padding: 1.25rem 1.5rem;
-      max-width: min(32rem, calc(100vw - 2rem));
-      box-shadow: 0 10px 40px rgb(0 0 0 / 25%);
-      color: var(--text);
-    }
-    .dialog::backdrop {
-      background: rgb(15 23 42 / 45%);
-    }
-    .dialog-title {
-      font-size: 1.15rem;
-      margin: 0 0 0.75rem;
-    }
-    .dialog-actions {
-      display: flex;
-      justify-content: flex-end;
-      gap: 0.5rem;
-      margin-top: 1.25rem;
-      flex-wrap: wrap;
-    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -61,6 +43,9 @@ export class ConfirmDialog {
   readonly confirmLabel = input('Confirm');
   readonly danger = input(false);
   readonly busy = input(false);
+  /** False when the content brings its own buttons (a form in the dialog). */
+  readonly actions = input(true);
+  readonly wide = input(false);
   readonly confirmed = output<void>();
   readonly cancelled = output<void>();
 

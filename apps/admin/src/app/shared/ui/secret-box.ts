@@ -7,15 +7,14 @@ import { ChangeDetectionStrategy, Component, ElementRef, input, output, signal, 
     <section class="secret-box" [attr.aria-labelledby]="headingId">
       <h2 class="secret-title" [id]="headingId">{{ title() }}</h2>
       <p class="secret-warning">
-        <strong>Copy this key now.</strong> Latchkey stores only a fingerprint of it and will not show it again. If you
-        lose it, rotate the key and use the new one.
+        <strong>Copy this {{ noun() }} now.</strong> Latchkey stores only a fingerprint of it and will not show it again. {{ lost() }}
       </p>
       <div class="secret-row">
         <code #secretValue class="secret-value" [id]="valueId" tabindex="0">{{ secret() }}</code>
         <button type="button" class="btn btn-primary" [attr.aria-describedby]="valueId" (click)="copy()">Copy</button>
       </div>
       <p class="secret-status" aria-live="polite">{{ status() }}</p>
-      <button type="button" class="btn" (click)="dismissed.emit()">I have stored the key</button>
+      <button type="button" class="btn" (click)="dismissed.emit()">{{ doneLabel() }}</button>
     </section>
   `,
   styles: `
@@ -64,6 +63,10 @@ export class SecretBox {
   private static nextId = 0;
   readonly title = input.required<string>();
   readonly secret = input.required<string>();
+  /** What the secret is, in the warning ("Copy this key now."). */
+  readonly noun = input('key');
+  readonly lost = input('If you lose it, rotate the key and use the new one.');
+  readonly doneLabel = input('I have stored the key');
   readonly dismissed = output<void>();
 
   protected readonly headingId = `secret-title-${SecretBox.nextId}`;
