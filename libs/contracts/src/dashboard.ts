@@ -1,19 +1,10 @@
-import { z } from "zod";
-import { Id, Timestamp } from "./common";
+import { z } from 'zod';
+import { Id, Timestamp } from './common';
 
-const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .meta({ description: "A UTC day, YYYY-MM-DD." });
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).meta({ description: 'A UTC day, YYYY-MM-DD.' });
 
 export const DashboardQuery = z.strictObject({
-  days: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(400)
-    .default(30)
-    .meta({ description: "How many days back, today included." }),
+  days: z.coerce.number().int().min(1).max(400).default(30).meta({ description: 'How many days back, today included.' }),
 });
 export type DashboardQuery = z.infer<typeof DashboardQuery>;
 
@@ -22,13 +13,10 @@ export const AdoptionPoint = z
     day: Day,
     compliant: z.number().int(),
     inGrace: z.number().int(),
-    overdue: z
-      .number()
-      .int()
-      .meta({ description: "Past their deadline and not compliant." }),
+    overdue: z.number().int().meta({ description: 'Past their deadline and not compliant.' }),
     exempt: z.number().int(),
   })
-  .meta({ id: "AdoptionPoint" });
+  .meta({ id: 'AdoptionPoint' });
 export type AdoptionPoint = z.infer<typeof AdoptionPoint>;
 
 export const AdoptionTrend = z
@@ -38,85 +26,52 @@ export const AdoptionTrend = z
     policies: z.array(
       z.object({
         policyId: Id,
-        name: z
-          .string()
-          .meta({ description: "The name at the latest snapshot." }),
-        points: z
-          .array(AdoptionPoint)
-          .meta({
-            description: "One per day a snapshot was taken, oldest first.",
-          }),
+        name: z.string().meta({ description: 'The name at the latest snapshot.' }),
+        points: z.array(AdoptionPoint).meta({ description: 'One per day a snapshot was taken, oldest first.' }),
       }),
     ),
   })
-  .meta({ id: "AdoptionTrend" });
+  .meta({ id: 'AdoptionTrend' });
 export type AdoptionTrend = z.infer<typeof AdoptionTrend>;
 
 export const EventCounts = z
   .object({
     from: Day,
     to: Day,
-    items: z
-      .array(
-        z.object({
-          day: Day,
-          type: z.string(),
-          outcome: z.string(),
-          count: z.number().int(),
-        }),
-      )
-      .meta({ description: "Oldest day first." }),
+    items: z.array(z.object({ day: Day, type: z.string(), outcome: z.string(), count: z.number().int() })).meta({ description: 'Oldest day first.' }),
   })
-  .meta({ id: "EventCounts" });
+  .meta({ id: 'EventCounts' });
 export type EventCounts = z.infer<typeof EventCounts>;
 
 const Standing = z.object({
-  inScope: z
-    .number()
-    .int()
-    .meta({
-      description:
-        "Live members under this policy (or any policy, overall), exempt ones included.",
-    }),
+  inScope: z.number().int().meta({
+    description: 'Live members under this policy (or any policy, overall), exempt ones included.',
+  }),
   compliant: z.number().int(),
   inGrace: z.number().int(),
-  overdue: z
-    .number()
-    .int()
-    .meta({ description: "Past their deadline and not compliant." }),
+  overdue: z.number().int().meta({ description: 'Past their deadline and not compliant.' }),
   exempt: z.number().int(),
-  share: z
-    .number()
-    .meta({
-      description:
-        "compliant / (inScope − exempt), 0 to 1; 1 when nobody needs to comply.",
-    }),
+  share: z.number().meta({
+    description: 'compliant / (inScope − exempt), 0 to 1; 1 when nobody needs to comply.',
+  }),
 });
 
 export const AdoptionSummary = z
   .object({
     computedAt: Timestamp.meta({
-      description:
-        "When these figures were computed (they are cached for a short while and refreshed in the background).",
+      description: 'When these figures were computed (they are cached for a short while and refreshed in the background).',
     }),
-    members: z.number().int().meta({ description: "Live members." }),
+    members: z.number().int().meta({ description: 'Live members.' }),
     overall: Standing.meta({
-      description:
-        "Per member across every enforced policy: overdue or in grace under any policy wins, then exempt, then compliant.",
+      description: 'Per member across every enforced policy: overdue or in grace under any policy wins, then exempt, then compliant.',
     }),
     policies: z.array(Standing.extend({ policyId: Id, name: z.string() })),
-    groups: z
-      .array(Standing.extend({ groupId: z.string(), name: z.string() }))
-      .meta({
-        description:
-          "Members in scope per directory group (overall standing); at most 50 groups, largest first.",
-      }),
-    deadlines: z
-      .array(z.object({ day: Day, count: z.number().int() }))
-      .meta({
-        description:
-          "Members in grace whose deadline falls on each of the next 30 days (today first), all 30 days listed.",
-      }),
+    groups: z.array(Standing.extend({ groupId: z.string(), name: z.string() })).meta({
+      description: 'Members in scope per directory group (overall standing); at most 50 groups, largest first.',
+    }),
+    deadlines: z.array(z.object({ day: Day, count: z.number().int() })).meta({
+      description: 'Members in grace whose deadline falls on each of the next 30 days (today first), all 30 days listed.',
+    }),
     factors: z
       .object({
         passkey: z.number().int(),
@@ -125,8 +80,7 @@ export const AdoptionSummary = z
         none: z.number().int(),
       })
       .meta({
-        description:
-          "Live members with at least one active factor of each kind (a member can count in several); none = no factor at all.",
+        description: 'Live members with at least one active factor of each kind (a member can count in several); none = no factor at all.',
       }),
     overdueMembers: z
       .array(
@@ -138,8 +92,7 @@ export const AdoptionSummary = z
         }),
       )
       .meta({
-        description:
-          "Members past their deadline, longest overdue first; at most 50.",
+        description: 'Members past their deadline, longest overdue first; at most 50.',
       }),
     recent: z
       .object({
@@ -148,9 +101,8 @@ export const AdoptionSummary = z
         failedVerifications: z.number().int(),
       })
       .meta({
-        description:
-          "From the daily event counts: decisions that denied or required enrolment (lockouts) and failed verifications, over the last `days` days.",
+        description: 'From the daily event counts: decisions that denied or required enrolment (lockouts) and failed verifications, over the last `days` days.',
       }),
   })
-  .meta({ id: "AdoptionSummary" });
+  .meta({ id: 'AdoptionSummary' });
 export type AdoptionSummary = z.infer<typeof AdoptionSummary>;

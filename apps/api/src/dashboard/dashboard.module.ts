@@ -1,10 +1,10 @@
-import { Injectable, Module, OnModuleInit } from "@nestjs/common";
-import { PoliciesModule } from "../policies/policies.module";
-import { SchedulerModule } from "../scheduler/scheduler.module";
-import { SchedulerService } from "../scheduler/scheduler.service";
-import { DashboardController } from "./dashboard.controller";
-import { DashboardRepository } from "./dashboard.repository";
-import { DashboardService } from "./dashboard.service";
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { PoliciesModule } from '../policies/policies.module';
+import { SchedulerModule } from '../scheduler/scheduler.module';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { DashboardController } from './dashboard.controller';
+import { DashboardRepository } from './dashboard.repository';
+import { DashboardService } from './dashboard.service';
 
 /** Hourly: refreshes today's adoption snapshot (past days keep their last one). */
 @Injectable()
@@ -15,17 +15,9 @@ export class AdoptionSnapshotJob implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.scheduler.register({
-      name: "dashboard.adoption-snapshot",
-      everyMs: 3_600_000,
-      run: (now) => this.dashboard.takeSnapshot(now),
-    });
+    this.scheduler.register({ name: 'dashboard.adoption-snapshot', everyMs: 3_600_000, run: (now) => this.dashboard.takeSnapshot(now) });
   }
 }
 
-@Module({
-  imports: [PoliciesModule, SchedulerModule],
-  controllers: [DashboardController],
-  providers: [DashboardRepository, DashboardService, AdoptionSnapshotJob],
-})
+@Module({ imports: [PoliciesModule, SchedulerModule], controllers: [DashboardController], providers: [DashboardRepository, DashboardService, AdoptionSnapshotJob] })
 export class DashboardModule {}

@@ -1,6 +1,6 @@
-import { Injectable } from "@nestjs/common";
-import { Db } from "../database/db";
-import { AdoptionSnapshotEntity } from "../database/audit-entities";
+import { Injectable } from '@nestjs/common';
+import { Db } from '../database/db';
+import { AdoptionSnapshotEntity } from '../database/audit-entities';
 
 export interface SnapshotRow {
   day: string;
@@ -24,19 +24,10 @@ export class DashboardRepository {
       for (const r of rows) {
         await this.db.raw(
           m,
-          "INSERT INTO adoption_snapshots (day, policy_id, policy_name, compliant, in_grace, overdue, exempt, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
-            "ON CONFLICT (day, policy_id) DO UPDATE SET policy_name = excluded.policy_name, compliant = excluded.compliant, in_grace = excluded.in_grace, " +
-            "overdue = excluded.overdue, exempt = excluded.exempt, taken_at = excluded.taken_at",
-          [
-            r.day,
-            r.policyId,
-            r.policyName,
-            r.compliant,
-            r.inGrace,
-            r.overdue,
-            r.exempt,
-            r.takenAt.getTime(),
-          ],
+          'INSERT INTO adoption_snapshots (day, policy_id, policy_name, compliant, in_grace, overdue, exempt, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (day, policy_id) DO UPDATE SET policy_name = excluded.policy_name, compliant = excluded.compliant, in_grace = excluded.in_grace, ' +
+            'overdue = excluded.overdue, exempt = excluded.exempt, taken_at = excluded.taken_at',
+          [r.day, r.policyId, r.policyName, r.compliant, r.inGrace, r.overdue, r.exempt, r.takenAt.getTime()],
         );
       }
     });
@@ -45,28 +36,17 @@ export class DashboardRepository {
   snapshotsSince(day: string): Promise<SnapshotRow[]> {
     return this.db.raw<SnapshotRow>(
       this.db.manager,
-      "SELECT day, policy_id, policy_name, compliant, in_grace, overdue, exempt FROM adoption_snapshots WHERE day >= ? ORDER BY policy_id, day",
+      'SELECT day, policy_id, policy_name, compliant, in_grace, overdue, exempt FROM adoption_snapshots WHERE day >= ? ORDER BY policy_id, day',
       [day],
     );
   }
 
-  eventCountsSince(
-    day: string,
-  ): Promise<
-    { day: string; type: string; outcome: string; events: string | number }[]
-  > {
-    return this.db.raw(
-      this.db.manager,
-      "SELECT day, type, outcome, events FROM audit_daily_counts WHERE day >= ? ORDER BY day, type, outcome",
-      [day],
-    );
+  eventCountsSince(day: string): Promise<{ day: string; type: string; outcome: string; events: string | number }[]> {
+    return this.db.raw(this.db.manager, 'SELECT day, type, outcome, events FROM audit_daily_counts WHERE day >= ? ORDER BY day, type, outcome', [day]);
   }
 
   async groupNames(): Promise<Map<string, string>> {
-    const rows = await this.db.raw<{ id: string; name: string }>(
-      this.db.manager,
-      "SELECT id, name FROM directory_groups",
-    );
+    const rows = await this.db.raw<{ id: string; name: string }>(this.db.manager, 'SELECT id, name FROM directory_groups');
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 }

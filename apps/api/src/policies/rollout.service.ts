@@ -1,15 +1,9 @@
-import { Injectable } from "@nestjs/common";
-import { IsNull } from "typeorm";
-import {
-  enrolmentDeadline,
-  preview,
-  type MemberFacts,
-  type Policy as EnginePolicy,
-  type PreviewResult,
-} from "@latchkey/policy-engine";
-import { Db } from "../database/db";
-import { PolicyEntity } from "../database/entities";
-import { MemberFactsRepository } from "./member-facts.repository";
+import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
+import { enrolmentDeadline, preview, type MemberFacts, type Policy as EnginePolicy, type PreviewResult } from '@latchkey/policy-engine';
+import { Db } from '../database/db';
+import { PolicyEntity } from '../database/entities';
+import { MemberFactsRepository } from './member-facts.repository';
 
 export interface Standings {
   /** Enabled policies that were activated at least once (the ones enforced). */
@@ -36,26 +30,15 @@ export class RolloutService {
   ) {}
 
   async standings(now: Date): Promise<Standings> {
-    const rows = await this.db.manager.find(PolicyEntity, {
-      where: { deletedAt: IsNull(), enabled: true },
-      order: { createdAt: "ASC", id: "ASC" },
-    });
-    const active = rows
-      .filter((p) => p.firstActivatedAt !== null)
-      .map(enginePolicy);
+    const rows = await this.db.manager.find(PolicyEntity, { where: { deletedAt: IsNull(), enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const active = rows.filter((p) => p.firstActivatedAt !== null).map(enginePolicy);
     const members = active.length ? await this.facts.allFacts(now) : [];
     const facts = members.map((m) => m.facts);
-    return {
-      policies: active.map((policy) => ({
-        policy,
-        preview: preview(policy, facts, now),
-      })),
-      members,
-    };
+    return { policies: active.map((policy) => ({ policy, preview: preview(policy, facts, now) })), members };
   }
 
   /** Every live member's facts, whether or not a policy is enforced. */
-  liveMembers(now: Date): Promise<Standings["members"]> {
+  liveMembers(now: Date): Promise<Standings['members']> {
     return this.facts.allFacts(now);
   }
 
@@ -70,18 +53,9 @@ export class RolloutService {
       for (const memberId of [...p.lists.inGrace, ...p.lists.blockedNow]) {
         const member = byId.get(memberId);
         if (!member || !policy.firstActivatedAt) continue;
-        const deadline = enrolmentDeadline(
-          policy.firstActivatedAt,
-          member.firstSeenAt,
-          policy.gracePeriodDays,
-        );
+        const deadline = enrolmentDeadline(policy.firstActivatedAt, member.firstSeenAt, policy.gracePeriodDays);
         const known = out.get(memberId);
-        if (
-          !known ||
-          deadline < known.deadline ||
-          (deadline.getTime() === known.deadline.getTime() &&
-            policy.id < known.policyId)
-        ) {
+        if (!known || deadline < known.deadline || (deadline.getTime() === known.deadline.getTime() && policy.id < known.policyId)) {
           out.set(memberId, { memberId, policyId: policy.id, deadline });
         }
       }
@@ -91,11 +65,6 @@ export class RolloutService {
 }
 
 /** The engine's policy is the stored one without its bookkeeping dates. */
-function enginePolicy({
-  createdAt: _created,
-  updatedAt: _updated,
-  deletedAt: _deleted,
-  ...policy
-}: PolicyEntity): EnginePolicy {
+function enginePolicy({ createdAt: _created, updatedAt: _updated, deletedAt: _deleted, ...policy }: PolicyEntity): EnginePolicy {
   return policy;
 }

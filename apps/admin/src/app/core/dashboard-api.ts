@@ -1,6 +1,6 @@
-import { HttpClient, HttpParams } from "@angular/common/http";
-import { Injectable, inject } from "@angular/core";
-import { firstValueFrom } from "rxjs";
+import { HttpClient, HttpParams } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
 import type {
   AdoptionSummary,
   AdoptionTrend,
@@ -11,8 +11,8 @@ import type {
   SendRemindersResult,
   UnreachableMembers,
   UpdateReminderSettingsRequest,
-} from "@latchkey/contracts";
-import { API_BASE } from "./api-types";
+} from '@latchkey/contracts';
+import { API_BASE } from './api-types';
 
 export type {
   AdoptionSummary,
@@ -24,7 +24,7 @@ export type {
   SendRemindersResult,
   UnreachableMembers,
 };
-export type AuditEvent = AuditPage["items"][number];
+export type AuditEvent = AuditPage['items'][number];
 
 /** The audit log's filters, as the API takes them (all optional; times as ISO-8601). */
 export interface AuditFilters {
@@ -36,25 +36,19 @@ export interface AuditFilters {
 }
 
 /** Query string of the set filters only. */
-export function auditParams(
-  filters: AuditFilters,
-  extra: Record<string, string> = {},
-): HttpParams {
+export function auditParams(filters: AuditFilters, extra: Record<string, string> = {}): HttpParams {
   let params = new HttpParams();
-  for (const [k, v] of Object.entries({ ...filters, ...extra }))
-    if (v) params = params.set(k, v);
+  for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) params = params.set(k, v);
   return params;
 }
 
 /** Typed calls for the dashboard, audit log and reminders pages. */
-@Injectable({ providedIn: "root" })
+@Injectable({ providedIn: 'root' })
 export class DashboardApi {
   private readonly http = inject(HttpClient);
 
   adoption(): Promise<AdoptionSummary> {
-    return firstValueFrom(
-      this.http.get<AdoptionSummary>(`${API_BASE}/dashboard/adoption`),
-    );
+    return firstValueFrom(this.http.get<AdoptionSummary>(`${API_BASE}/dashboard/adoption`));
   }
 
   adoptionTrend(days: number): Promise<AdoptionTrend> {
@@ -65,48 +59,32 @@ export class DashboardApi {
     );
   }
 
-  auditPage(
-    filters: AuditFilters,
-    cursor: string | null,
-    limit = 50,
-  ): Promise<AuditPage> {
+  auditPage(filters: AuditFilters, cursor: string | null, limit = 50): Promise<AuditPage> {
     const params = auditParams(filters, {
       limit: String(limit),
-      cursor: cursor ?? "",
+      cursor: cursor ?? '',
     });
-    return firstValueFrom(
-      this.http.get<AuditPage>(`${API_BASE}/audit`, { params }),
-    );
+    return firstValueFrom(this.http.get<AuditPage>(`${API_BASE}/audit`, { params }));
   }
 
-  auditExportUrl(filters: AuditFilters, format: "csv" | "json"): string {
+  auditExportUrl(filters: AuditFilters, format: 'csv' | 'json'): string {
     return `${API_BASE}/audit/export?${auditParams(filters, { format }).toString()}`;
   }
 
   verifyAudit(): Promise<AuditChainCheck> {
-    return firstValueFrom(
-      this.http.get<AuditChainCheck>(`${API_BASE}/audit/verify`),
-    );
+    return firstValueFrom(this.http.get<AuditChainCheck>(`${API_BASE}/audit/verify`));
   }
 
   reminderSettings(): Promise<ReminderSettings> {
-    return firstValueFrom(
-      this.http.get<ReminderSettings>(`${API_BASE}/settings/reminders`),
-    );
+    return firstValueFrom(this.http.get<ReminderSettings>(`${API_BASE}/settings/reminders`));
   }
 
-  updateReminderSettings(
-    body: UpdateReminderSettingsRequest,
-  ): Promise<ReminderSettings> {
-    return firstValueFrom(
-      this.http.put<ReminderSettings>(`${API_BASE}/settings/reminders`, body),
-    );
+  updateReminderSettings(body: UpdateReminderSettingsRequest): Promise<ReminderSettings> {
+    return firstValueFrom(this.http.put<ReminderSettings>(`${API_BASE}/settings/reminders`, body));
   }
 
   unreachable(): Promise<UnreachableMembers> {
-    return firstValueFrom(
-      this.http.get<UnreachableMembers>(`${API_BASE}/reminders/unreachable`),
-    );
+    return firstValueFrom(this.http.get<UnreachableMembers>(`${API_BASE}/reminders/unreachable`));
   }
 
   sendReminders(memberIds: string[]): Promise<SendRemindersResult> {

@@ -1,33 +1,21 @@
-import { DatePipe } from "@angular/common";
-import {
-  ChangeDetectionStrategy,
-  Component,
-  OnInit,
-  computed,
-  inject,
-  signal,
-} from "@angular/core";
-import { FormsModule } from "@angular/forms";
-import { FieldControl, FormField } from "@latchkey/ui";
-import { ApiProblem, toApiProblem } from "../../core/api-error";
-import {
-  AuditChainCheck,
-  AuditEvent,
-  AuditFilters,
-  DashboardApi,
-} from "../../core/dashboard-api";
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { FieldControl, FormField } from '@latchkey/ui';
+import { ApiProblem, toApiProblem } from '../../core/api-error';
+import { AuditChainCheck, AuditEvent, AuditFilters, DashboardApi } from '../../core/dashboard-api';
 
 export const AUDIT_PAGE_SIZE = 50;
 export const OUTCOMES = [
-  "success",
-  "failure",
-  "denied",
-  "info",
-  "allow",
-  "allow_in_grace",
-  "challenge",
-  "enrol_required",
-  "deny",
+  'success',
+  'failure',
+  'denied',
+  'info',
+  'allow',
+  'allow_in_grace',
+  'challenge',
+  'enrol_required',
+  'deny',
 ] as const;
 
 /** A `<input type="date">` value as the start (or the end, exclusive) of that UTC day. */
@@ -38,10 +26,10 @@ export function dayBound(day: string, end = false): string | undefined {
 }
 
 @Component({
-  selector: "app-audit-page",
+  selector: 'app-audit-page',
   imports: [FormsModule, DatePipe, FormField, FieldControl],
-  templateUrl: "./audit-page.html",
-  styleUrl: "./audit-page.css",
+  templateUrl: './audit-page.html',
+  styleUrl: './audit-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class AuditPage implements OnInit {
@@ -56,25 +44,21 @@ export class AuditPage implements OnInit {
   protected readonly chain = signal<AuditChainCheck | null>(null);
   protected readonly verifying = signal(false);
 
-  protected readonly memberId = signal("");
-  protected readonly type = signal("");
-  protected readonly outcome = signal("");
-  protected readonly fromDay = signal("");
-  protected readonly toDay = signal("");
+  protected readonly memberId = signal('');
+  protected readonly type = signal('');
+  protected readonly outcome = signal('');
+  protected readonly fromDay = signal('');
+  protected readonly toDay = signal('');
   /** The filters the table shows, so "Load more" and the export links follow the same search. */
   protected readonly applied = signal<AuditFilters>({});
 
-  protected readonly csvUrl = computed(() =>
-    this.api.auditExportUrl(this.applied(), "csv"),
-  );
-  protected readonly jsonUrl = computed(() =>
-    this.api.auditExportUrl(this.applied(), "json"),
-  );
+  protected readonly csvUrl = computed(() => this.api.auditExportUrl(this.applied(), 'csv'));
+  protected readonly jsonUrl = computed(() => this.api.auditExportUrl(this.applied(), 'json'));
   protected readonly summary = computed(() => {
     const n = this.events().length;
-    if (!this.loaded()) return "";
-    if (n === 0) return "No events match.";
-    return `Showing ${n} event${n === 1 ? "" : "s"}${this.nextCursor() ? " (older ones available)" : ""}.`;
+    if (!this.loaded()) return '';
+    if (n === 0) return 'No events match.';
+    return `Showing ${n} event${n === 1 ? '' : 's'}${this.nextCursor() ? ' (older ones available)' : ''}.`;
   });
 
   ngOnInit(): Promise<void> {
@@ -102,11 +86,7 @@ export class AuditPage implements OnInit {
     this.loading.set(true);
     this.problem.set(null);
     try {
-      const page = await this.api.auditPage(
-        this.applied(),
-        cursor,
-        AUDIT_PAGE_SIZE,
-      );
+      const page = await this.api.auditPage(this.applied(), cursor, AUDIT_PAGE_SIZE);
       this.events.update((xs) => [...xs, ...page.items]);
       this.nextCursor.set(page.nextCursor);
       this.loaded.set(true);
@@ -130,9 +110,9 @@ export class AuditPage implements OnInit {
   }
 
   protected details(e: AuditEvent): string {
-    if (!e.details) return "";
+    if (!e.details) return '';
     return Object.entries(e.details)
-      .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
-      .join(", ");
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
   }
 }

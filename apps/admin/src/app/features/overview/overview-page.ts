@@ -1,22 +1,10 @@
-import { DatePipe, DecimalPipe, PercentPipe } from "@angular/common";
-import {
-  ChangeDetectionStrategy,
-  Component,
-  OnInit,
-  computed,
-  inject,
-  signal,
-} from "@angular/core";
-import { RouterLink } from "@angular/router";
-import { AdminApi } from "../../core/admin-api";
-import { ApiProblem, toApiProblem } from "../../core/api-error";
-import {
-  AdoptionSummary,
-  AdoptionTrend,
-  DashboardApi,
-  SendRemindersResult,
-} from "../../core/dashboard-api";
-import { SessionStore } from "../../core/session-store";
+import { DatePipe, DecimalPipe, PercentPipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import { AdminApi } from '../../core/admin-api';
+import { ApiProblem, toApiProblem } from '../../core/api-error';
+import { AdoptionSummary, AdoptionTrend, DashboardApi, SendRemindersResult } from '../../core/dashboard-api';
+import { SessionStore } from '../../core/session-store';
 
 export const TREND_DAYS = 30;
 /** The charts' drawing box (SVG user units; they scale to the card's width). */
@@ -24,7 +12,7 @@ const W = 600;
 const H = 160;
 const PAD = 24;
 
-type ReminderStatus = SendRemindersResult["results"][number];
+type ReminderStatus = SendRemindersResult['results'][number];
 
 export interface TrendPoint {
   day: string;
@@ -48,25 +36,25 @@ export function trendPoints(trend: AdoptionTrend): TrendPoint[] {
 }
 
 export function reminderText(r: ReminderStatus): string {
-  if (r.status === "sent") return "Reminder sent";
-  if (r.status === "failed") return "Sending failed";
+  if (r.status === 'sent') return 'Reminder sent';
+  if (r.status === 'failed') return 'Sending failed';
   switch (r.reason) {
-    case "no_email":
-      return "No e-mail address";
-    case "email_unavailable":
-      return "E-mail is not set up";
-    case "not_required":
-      return "No longer needs to enrol";
+    case 'no_email':
+      return 'No e-mail address';
+    case 'email_unavailable':
+      return 'E-mail is not set up';
+    case 'not_required':
+      return 'No longer needs to enrol';
     default:
-      return "Not found";
+      return 'Not found';
   }
 }
 
 @Component({
-  selector: "app-overview-page",
+  selector: 'app-overview-page',
   imports: [RouterLink, DatePipe, DecimalPipe, PercentPipe],
-  templateUrl: "./overview-page.html",
-  styleUrl: "./overview-page.css",
+  templateUrl: './overview-page.html',
+  styleUrl: './overview-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class OverviewPage implements OnInit {
@@ -77,18 +65,14 @@ export class OverviewPage implements OnInit {
   protected readonly summary = signal<AdoptionSummary | null>(null);
   protected readonly trend = signal<TrendPoint[]>([]);
   protected readonly problem = signal<ApiProblem | null>(null);
-  protected readonly reminders = signal<
-    ReadonlyMap<string, ReminderStatus | "sending">
-  >(new Map());
+  protected readonly reminders = signal<ReadonlyMap<string, ReminderStatus | 'sending'>>(new Map());
   protected readonly remindProblem = signal<ApiProblem | null>(null);
 
   protected readonly W = W;
   protected readonly H = H;
   protected readonly PAD = PAD;
 
-  protected readonly enforced = computed(
-    () => (this.summary()?.policies.length ?? 0) > 0,
-  );
+  protected readonly enforced = computed(() => (this.summary()?.policies.length ?? 0) > 0);
 
   /** Bars of the deadlines chart, with their position in the drawing box. */
   protected readonly deadlineBars = computed(() => {
@@ -109,24 +93,16 @@ export class OverviewPage implements OnInit {
   protected readonly deadlineMax = computed(() =>
     Math.max(0, ...(this.summary()?.deadlines ?? []).map((d) => d.count)),
   );
-  protected readonly deadlineTotal = computed(() =>
-    (this.summary()?.deadlines ?? []).reduce((n, d) => n + d.count, 0),
-  );
-  protected readonly deadlineDays = computed(() =>
-    (this.summary()?.deadlines ?? []).filter((d) => d.count > 0),
-  );
+  protected readonly deadlineTotal = computed(() => (this.summary()?.deadlines ?? []).reduce((n, d) => n + d.count, 0));
+  protected readonly deadlineDays = computed(() => (this.summary()?.deadlines ?? []).filter((d) => d.count > 0));
 
   /** The trend line (and the area under it) in the drawing box; share 0..1 maps to the box's height. */
   protected readonly trendPath = computed(() => {
     const pts = this.trend();
     if (pts.length < 2) return null;
     const step = (W - 2 * PAD) / (pts.length - 1);
-    const xy = pts.map(
-      (p, i) => [PAD + i * step, H - PAD - (H - 2 * PAD) * p.share] as const,
-    );
-    const line = xy
-      .map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`)
-      .join(" ");
+    const xy = pts.map((p, i) => [PAD + i * step, H - PAD - (H - 2 * PAD) * p.share] as const);
+    const line = xy.map(([x, y], i) => `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
     return {
       line,
       area: `${line} L${xy[xy.length - 1][0].toFixed(1)},${H - PAD} L${PAD},${H - PAD} Z`,
@@ -148,7 +124,7 @@ export class OverviewPage implements OnInit {
     }
   }
 
-  protected statusOf(memberId: string): ReminderStatus | "sending" | undefined {
+  protected statusOf(memberId: string): ReminderStatus | 'sending' | undefined {
     return this.reminders().get(memberId);
   }
 
@@ -158,27 +134,18 @@ export class OverviewPage implements OnInit {
 
   protected async remind(memberIds: string[]): Promise<void> {
     this.remindProblem.set(null);
-    this.reminders.update(
-      (m) =>
-        new Map([...m, ...memberIds.map((id) => [id, "sending"] as const)]),
-    );
+    this.reminders.update((m) => new Map([...m, ...memberIds.map((id) => [id, 'sending'] as const)]));
     try {
       const { results } = await this.dashboard.sendReminders(memberIds);
-      this.reminders.update(
-        (m) => new Map([...m, ...results.map((r) => [r.memberId, r] as const)]),
-      );
+      this.reminders.update((m) => new Map([...m, ...results.map((r) => [r.memberId, r] as const)]));
     } catch (err) {
       this.remindProblem.set(toApiProblem(err));
-      this.reminders.update(
-        (m) => new Map([...m].filter(([id]) => !memberIds.includes(id))),
-      );
+      this.reminders.update((m) => new Map([...m].filter(([id]) => !memberIds.includes(id))));
     }
   }
 
   protected remindAll(): Promise<void> {
-    const ids = (this.summary()?.overdueMembers ?? [])
-      .map((m) => m.memberId)
-      .filter((id) => !this.statusOf(id));
+    const ids = (this.summary()?.overdueMembers ?? []).map((m) => m.memberId).filter((id) => !this.statusOf(id));
     return ids.length ? this.remind(ids) : Promise.resolve();
   }
 }
