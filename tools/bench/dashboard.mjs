@@ -1,8 +1,8 @@
 // Dashboard endpoints at scale: PUT a directory of N members (default 100,000), enable a policy for everyone,
 // then time each dashboard endpoint over R sequential requests (default 200) and print p50/p99.
 // Times are wall time of the HTTP request on loopback (an upper bound of server time, one request at a time).
-// The adoption summary is also timed cold (first computation) and while a background refresh runs (after its
-// 30 s cache time passes: the script waits 31 s for that).
+// The adoption summary is also timed cold (its first computation, the same work as each background refresh),
+// and trend requests sent while that computation runs show how long other requests wait for it.
 // Usage: node tools/bench/dashboard.mjs [members] [requests]   (after `npm run build`)
 import { ownerAndServer, startService, writeResults } from './lib.mjs';
 
@@ -40,22 +40,26 @@ try {
     return xs;
   };
 
-  const cold = await time('/api/v1/dashboard/adoption');
+  let computing = true;
+  const coldRequest = time('/api/v1/dashboard/adoption').finally(() => (computing = false));
+  const meanwhile = [];
+  while (computing) meanwhile.push((await time('/api/v1/dashboard/adoption-trend?days=30')).ms);
+  const cold = await coldRequest;
   const summary = JSON.parse(cold.body);
-  const rows = [{ endpoint: 'adoption (cold: first computation)', requests: 1, p50: cold.ms, p99: cold.ms, max: cold.ms }];
+  const rows = [
+    { endpoint: 'adoption (cold: first computation)', requests: 1, p50: cold.ms, p99: cold.ms, max: cold.ms },
+    { endpoint: 'adoption-trend while it is computed', requests: meanwhile.length, p50: pct(meanwhile, 50), p99: pct(meanwhile, 99), max: Math.max(...meanwhile) },
+  ];
   for (const url of ['/api/v1/dashboard/adoption', '/api/v1/dashboard/adoption-trend?days=30', '/api/v1/dashboard/events?days=30']) {
     const xs = await series(url);
     rows.push({ endpoint: url.replace('/api/v1/dashboard/', ''), requests: R, p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs) });
   }
-  await new Promise((r) => setTimeout(r, 31_000)); // let the cached summary go stale
-  const during = await series('/api/v1/dashboard/adoption');
-  rows.push({ endpoint: 'adoption (stale: a background refresh runs)', requests: R, p50: pct(during, 50), p99: pct(during, 99), max: Math.max(...during) });
 
   const db = process.env.DATABASE_URL ? 'postgresql' : 'sqlite';
   const results = rows.map((r) => ({ ...r, members: N, database: db, p50: Math.round(r.p50 * 10) / 10, p99: Math.round(r.p99 * 10) / 10, max: Math.round(r.max * 10) / 10 }));
   console.log(`\nDashboard, ${N.toLocaleString('en')} members, ${db}; summary says ${summary.overall.inScope} in scope, ${summary.overall.inGrace} in grace:\n`);
   console.table(results.map((r) => ({ endpoint: r.endpoint, requests: r.requests, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max })));
-  const warm = results.slice(1, 4);
+  const warm = results.slice(2);
   console.log(`Target: every dashboard request ≤ 50 ms (p99, warm) → ${warm.every((r) => r.p99 <= 50) ? 'met' : 'NOT met'}`);
   console.log(`Written to ${writeResults(`dashboard-${db}`, results)}`);
 } finally {

@@ -112,6 +112,7 @@ export class AuditPage implements OnInit {
   protected details(e: AuditEvent): string {
     if (!e.details) return '';
     return Object.entries(e.details)
+      .filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(', ');
   }
