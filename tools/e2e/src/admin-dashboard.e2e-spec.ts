@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import { launchChromium } from './browser';
-import { pushDirectory } from './admin-policies-directory';
 import { OWNER } from './member-portal';
 import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { RunningService, startService } from './service';
@@ -49,7 +48,8 @@ describe('admin console: dashboard, audit log and reminders in Chromium', () => 
     svc = await startService();
     owner = await setUpOwner(svc);
     const apiKey = await registerServer(svc, owner);
-    await pushDirectory(svc, apiKey, DIRECTORY);
+    const pushed = await fetch(`${svc.base}/api/v1/directory`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify(DIRECTORY) });
+    expect(pushed.status).toBe(200);
     const groups = (await asOwner('GET', '/api/v1/groups')) as { items: { id: string; name: string }[] };
     const family = groups.items.find((g) => g.name === 'Family')!.id;
     await asOwner('POST', '/api/v1/policies', { name: 'Everyone within two weeks', gracePeriodDays: 14, enabled: true });
