@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Secret, TOTP } from 'otpauth';
-import { launchChromium } from './browser';
-import { OWNER } from './member-portal';
+import type { Page } from 'playwright-core';
+import { openConsoleTab, signInWithAuthenticator, type ConsoleTab } from './console-browser';
 import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { RunningService, startService } from './service';
 
@@ -32,11 +30,9 @@ const DIRECTORY = {
  */
 describe('admin console: dashboard, audit log and reminders in Chromium', () => {
   let svc: RunningService;
-  let browser: Browser;
-  let context: BrowserContext;
+  let tab: ConsoleTab;
   let page: Page;
   let owner: OwnerSession;
-  const errors: string[] = [];
 
   const asOwner = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${svc.base}${url}`, { method, headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -61,35 +57,20 @@ describe('admin console: dashboard, audit log and reminders in Chromium', () => 
       expect(res.status).toBe(200);
     }
     fs.mkdirSync(SCREENS, { recursive: true });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
+    tab = await openConsoleTab();
+    page = tab.page;
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await tab?.close();
     await svc?.stop();
   });
   afterEach(() => {
-    expect(errors).toEqual([]);
-    errors.length = 0;
+    expect(tab.errors).toEqual([]);
+    tab.errors.length = 0;
   });
 
   it('the dashboard shows the rollout: counts, share per policy, deadlines, overdue members to remind', async () => {
-    await page.goto(`${svc.base}/admin/login`);
-    await page.getByLabel('Email address').fill(OWNER.email);
-    await page.getByLabel('Password').fill(OWNER.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
-    const code = new TOTP({ secret: Secret.fromBase32(owner.totpSecret) }).generate({ timestamp: Date.now() + 30_000 });
-    await page.getByLabel('Code from your authenticator app').fill(code);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInWithAuthenticator(page, svc.base, owner);
     await page.getByRole('heading', { name: 'Compliance' }).waitFor();
 
     const stat = (label: string) => page.locator('.stat', { hasText: label }).locator('.stat-value');
