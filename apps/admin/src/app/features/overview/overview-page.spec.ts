@@ -108,7 +108,7 @@ describe('OverviewPage (adoption dashboard)', () => {
     expect(root.querySelector('svg[role="img"]')?.getAttribute('aria-label')).toBe(
       '2 members reach their deadline in the next 30 days; at most 2 on one day.',
     );
-    expect(root.querySelector('svg path.line')?.getAttribute('d')).toMatch(/^M24\.0,/);
+    expect(root.querySelector('svg path.line')?.getAttribute('d')).toMatch(/^M20\.0,/);
     expect(text).toContain('Sat 14 Mar: 2');
   });
 

@@ -8,9 +8,9 @@ import { SessionStore } from '../../core/session-store';
 
 export const TREND_DAYS = 30;
 /** The charts' drawing box (SVG user units; they scale to the card's width). */
-const W = 600;
-const H = 160;
-const PAD = 24;
+const W = 300;
+const H = 140;
+const PAD = 20;
 
 type ReminderStatus = SendRemindersResult['results'][number];
 
