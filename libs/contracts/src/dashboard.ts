@@ -69,6 +69,9 @@ export const AdoptionSummary = z
     groups: z.array(Standing.extend({ groupId: z.string(), name: z.string() })).meta({
       description: 'Members in scope per directory group (overall standing); at most 50 groups, largest first.',
     }),
+    libraries: z
+      .array(Standing.extend({ libraryId: z.string(), name: z.string() }))
+      .meta({ description: 'Each library a policy guards: the members in scope of the policies guarding it (worst standing among them).' }),
     deadlines: z.array(z.object({ day: Day, count: z.number().int() })).meta({
       description: 'Members in grace whose deadline falls on each of the next 30 days (today first), all 30 days listed.',
     }),

@@ -137,6 +137,18 @@ describe('dashboards read rollups only', () => {
     expect(Date.parse(after.computedAt) - Date.parse(first.computedAt)).toBe(60_000);
   });
 
+  it('adoption summary per guarded library: the members in scope of the policies guarding it', async () => {
+    const server = (await get('/api/v1/servers')).json().items[0] as { id: string };
+    const key = (await t.request({ method: 'POST', url: `/api/v1/servers/${server.id}/api-key`, bearer: token })).json().apiKey as string;
+    await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: key, body: { libraries: [{ externalId: 'movies', name: 'Movies' }] } });
+    const movies = (await get('/api/v1/libraries')).json().items[0] as { id: string; name: string };
+    await t.request({ method: 'POST', url: '/api/v1/policies', bearer: token, body: { name: 'Movies now', libraries: [movies.id], gracePeriodDays: 0, enabled: true } });
+    const summary = (await get('/api/v1/dashboard/adoption')).json();
+    expect(summary.libraries).toEqual([{ libraryId: movies.id, name: 'Movies', inScope: 4, compliant: 1, inGrace: 0, overdue: 2, exempt: 1, share: 1 / 3 }]);
+    // Overall, a member overdue under any policy counts as overdue.
+    expect(summary.overall).toMatchObject({ compliant: 1, overdue: 2, exempt: 1 });
+  });
+
   it('adoption summary needs an admin', async () => {
     expect((await t.request({ method: 'GET', url: '/api/v1/dashboard/adoption' })).statusCode).toBe(401);
   });

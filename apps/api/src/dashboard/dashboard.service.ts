@@ -87,7 +87,12 @@ export class DashboardService {
 
   private async computeSummary(now: Date, known?: Standings): Promise<AdoptionSummary> {
     await this.audit.flush(); // queued entries reach the daily counts
-    const [standings, groupNames, counts] = await Promise.all([known ?? this.rollout.standings(now), this.repo.groupNames(), this.repo.eventCountsSince(utcDay(new Date(now.getTime() - (RECENT_DAYS - 1) * DAY_MS)))]);
+    const [standings, groupNames, libraryNames, counts] = await Promise.all([
+      known ?? this.rollout.standings(now),
+      this.repo.entryNames('directory_groups'),
+      this.repo.entryNames('directory_libraries'),
+      this.repo.eventCountsSince(utcDay(new Date(now.getTime() - (RECENT_DAYS - 1) * DAY_MS))),
+    ]);
     const pending = this.rollout.pending(standings);
     const members = standings.members.length ? standings.members : await this.rollout.liveMembers(now);
 
@@ -114,6 +119,37 @@ export class DashboardService {
       if (exemptIds.has(id)) return 'exempt';
       return compliantIds.has(id) ? 'compliant' : null;
     };
+
+    // Per guarded library: each member in scope of a policy guarding it, at the worst standing among those policies.
+    const rank = { compliant: 0, exempt: 1, inGrace: 2, overdue: 3 } as const;
+    const perLibrary = new Map<string, Map<string, keyof typeof rank>>();
+    for (const { policy, preview: p } of standings.policies) {
+      const lists: [keyof typeof rank, string[]][] = [
+        ['compliant', p.lists.compliant],
+        ['exempt', p.lists.exempt],
+        ['inGrace', p.lists.inGrace],
+        ['overdue', p.lists.blockedNow],
+      ];
+      for (const lib of policy.libraries) {
+        const members = perLibrary.get(lib) ?? new Map<string, keyof typeof rank>();
+        for (const [status, ids] of lists) {
+          for (const id of ids) {
+            const known = members.get(id);
+            if (known === undefined || rank[status] > rank[known]) members.set(id, status);
+          }
+        }
+        perLibrary.set(lib, members);
+      }
+    }
+    const libraries = [...perLibrary.entries()].map(([libraryId, members]) => {
+      const s = emptyStanding();
+      for (const status of members.values()) {
+        s.inScope++;
+        s[status]++;
+      }
+      return withShare({ libraryId, name: libraryNames.get(libraryId) ?? libraryId, ...s });
+    });
+    libraries.sort((a, b) => a.name.localeCompare(b.name));
 
     const overall = emptyStanding();
     const groups = new Map<string, Standing>();
@@ -178,6 +214,7 @@ export class DashboardService {
             ...s,
           }),
         ),
+      libraries,
       deadlines: [...deadlineDays.entries()].map(([day, count]) => ({
         day,
         count,

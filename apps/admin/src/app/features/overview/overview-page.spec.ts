@@ -26,6 +26,7 @@ function aSummary(overrides: Partial<AdoptionSummary> = {}): AdoptionSummary {
     overall: standing,
     policies: [{ policyId: POLICY, name: 'Everyone', ...standing }],
     groups: [{ groupId: 'g1', name: 'Family', ...standing }],
+    libraries: [{ libraryId: 'l1', name: 'Home videos', ...standing }],
     deadlines: Array.from({ length: 30 }, (_, i) => ({
       day: `2026-03-${String(i + 1).padStart(2, '0')}`,
       count: i === 13 ? 2 : 0,
@@ -103,6 +104,7 @@ describe('OverviewPage (adoption dashboard)', () => {
     const text = root.textContent ?? '';
     expect(text).toContain('67%');
     expect(text).toContain('Group: Family');
+    expect(text).toContain('Library: Home videos');
     expect(text).toContain('Failed verifications');
     expect(root.querySelectorAll('svg rect.bar')).toHaveLength(30);
     expect(root.querySelector('svg[role="img"]')?.getAttribute('aria-label')).toBe(
@@ -126,7 +128,7 @@ describe('OverviewPage (adoption dashboard)', () => {
   });
 
   it('says what to do when no policy is enforced', async () => {
-    await load(aSummary({ policies: [], groups: [], overdueMembers: [] }));
+    await load(aSummary({ policies: [], groups: [], libraries: [], overdueMembers: [] }));
     expect(root.textContent).toContain('No policy is enforced yet');
     expect(root.querySelector('svg')).toBeNull();
   });

@@ -72,6 +72,17 @@ export class OverviewPage implements OnInit {
   protected readonly H = H;
   protected readonly PAD = PAD;
 
+  /** The compliance table: each policy (linked), then each group and guarded library. */
+  protected readonly shareRows = computed(() => {
+    const s = this.summary();
+    if (!s) return [];
+    return [
+      ...s.policies.map((p) => ({ ...p, key: `p:${p.policyId}`, label: p.name, link: ['/policies', p.policyId] })),
+      ...s.groups.map((g) => ({ ...g, key: `g:${g.groupId}`, label: `Group: ${g.name}`, link: null })),
+      ...s.libraries.map((l) => ({ ...l, key: `l:${l.libraryId}`, label: `Library: ${l.name}`, link: null })),
+    ];
+  });
+
   protected readonly enforced = computed(() => (this.summary()?.policies.length ?? 0) > 0);
 
   /** Bars of the deadlines chart, with their position in the drawing box. */
