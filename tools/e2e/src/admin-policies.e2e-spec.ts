@@ -1,8 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Secret, TOTP } from 'otpauth';
-import { launchChromium, shot } from './browser';
+import type { Page } from 'playwright-core';
+import { shot } from './browser';
+import { openConsoleTab, signInWithAuthenticator, type ConsoleTab } from './console-browser';
 import { pushDirectory } from './admin-policies-directory';
-import { OWNER } from './member-portal';
 import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { RunningService, startService } from './service';
 
@@ -13,48 +12,30 @@ import { RunningService, startService } from './service';
  */
 describe('admin console: policies and exemptions in Chromium', () => {
   let svc: RunningService;
-  let browser: Browser;
-  let context: BrowserContext;
+  let tab: ConsoleTab;
   let page: Page;
   let owner: OwnerSession;
-  const errors: string[] = [];
 
   beforeAll(async () => {
     svc = await startService();
     owner = await setUpOwner(svc);
     await pushDirectory(svc, await registerServer(svc, owner));
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
+    tab = await openConsoleTab();
+    page = tab.page;
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await tab?.close();
     await svc?.stop();
   });
   afterEach(() => {
-    expect(errors).toEqual([]);
-    errors.length = 0;
+    expect(tab.errors).toEqual([]);
+    tab.errors.length = 0;
   });
 
   const count = (name: string) => page.locator(`[data-count="${name}"]`);
 
   it('the owner signs in with password and authenticator code', async () => {
-    await page.goto(`${svc.base}/admin/login`);
-    await page.getByLabel('Email address').fill(OWNER.email);
-    await page.getByLabel('Password').fill(OWNER.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
-    // Setup used the current step's code and a step counts once: the next step's code is within the window.
-    const code = new TOTP({ secret: Secret.fromBase32(owner.totpSecret) }).generate({ timestamp: Date.now() + 30_000 });
-    await page.getByLabel('Code from your authenticator app').fill(code);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInWithAuthenticator(page, svc.base, owner);
   });
 
   it('previews a policy for one group, creates it and enables it', async () => {

@@ -73,6 +73,16 @@ export const routes: Routes = [
         title: 'Exemptions · Latchkey',
         loadComponent: () => import('./features/exemptions/exemptions-page').then((m) => m.ExemptionsPage),
       },
+      {
+        path: 'audit',
+        title: 'Audit log · Latchkey',
+        loadComponent: () => import('./features/audit/audit-page').then((m) => m.AuditPage),
+      },
+      {
+        path: 'reminders',
+        title: 'Reminders · Latchkey',
+        loadComponent: () => import('./features/reminders/reminders-page').then((m) => m.RemindersPage),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

@@ -1,11 +1,22 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { AdoptionTrend, DashboardQuery, EventCounts, Permissions } from '@latchkey/contracts';
+import { AdoptionSummary, AdoptionTrend, DashboardQuery, EventCounts, Permissions } from '@latchkey/contracts';
 import { AdminAuth, Endpoint } from '../common/endpoint';
 import { DashboardService } from './dashboard.service';
 
 @Controller('dashboard')
 export class DashboardController {
   constructor(private readonly dashboard: DashboardService) {}
+
+  @Get('adoption')
+  @AdminAuth(Permissions.policiesRead)
+  @Endpoint({
+    summary: 'Adoption now: compliant, in grace, overdue and exempt overall, per policy and per group; deadlines of the next 30 days; factor mix; recent lockouts; overdue members',
+    description: 'Computed from every member and enforced policy, then cached for 5 minutes and refreshed in the background (and by the hourly adoption snapshot): figures can be a few minutes old (see `computedAt`).',
+    response: AdoptionSummary,
+  })
+  adoption(): Promise<AdoptionSummary> {
+    return this.dashboard.adoptionSummary();
+  }
 
   @Get('adoption-trend')
   @AdminAuth(Permissions.policiesRead)

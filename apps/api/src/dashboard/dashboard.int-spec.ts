@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { memberSession, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
 import { AuditService } from '../audit/audit.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
+import { DashboardService } from './dashboard.service';
 
 // Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
 // api project's testTimeout (30 s), so the file sets its own.
@@ -74,6 +75,82 @@ describe('dashboards read rollups only', () => {
     expect(counts.from).toBe('2026-02-24');
     expect(counts.items).toEqual(expect.arrayContaining([{ day: '2026-03-01', type: 'login.decision', outcome: 'allow_in_grace', count: 2 }, { day: '2026-03-02', type: 'login.decision', outcome: 'enrol_required', count: 1 }]));
     expect(new Map(counts.items.map((c: { day: string; type: string; outcome: string; count: number }) => [`${c.day} ${c.type} ${c.outcome}`, c.count]))).toEqual(fromLog);
+  });
+
+  it('adoption summary: overall, per policy, deadlines, factor mix, overdue members, recent failures; cached 5 min', async () => {
+    const first = (await get('/api/v1/dashboard/adoption')).json();
+    expect(first.members).toBe(4);
+    expect(first.overall).toEqual({
+      inScope: 4,
+      compliant: 1,
+      inGrace: 2,
+      overdue: 0,
+      exempt: 1,
+      share: 1 / 3,
+    });
+    expect(first.policies).toEqual([
+      {
+        policyId: expect.any(String),
+        name: 'Everyone',
+        inScope: 4,
+        compliant: 1,
+        inGrace: 2,
+        overdue: 0,
+        exempt: 1,
+        share: 1 / 3,
+      },
+    ]);
+    expect(first.deadlines).toHaveLength(30);
+    expect(first.deadlines[0].day).toBe('2026-03-01');
+    expect(first.deadlines.find((d: { day: string }) => d.day === '2026-03-15')).toEqual({ day: '2026-03-15', count: 2 });
+    expect(first.deadlines.reduce((n: number, d: { count: number }) => n + d.count, 0)).toBe(2);
+    expect(first.factors).toEqual({ passkey: 0, totp: 1, email: 0, none: 3 });
+    expect(first.overdueMembers).toEqual([]);
+
+    // Fifteen days on, two members are overdue; a failed verification is counted.
+    t.clock.advance(15 * DAY);
+    t.app.get(AuditService).recordSoon({ type: 'verification', outcome: 'failure' });
+    const stale = (await get('/api/v1/dashboard/adoption')).json();
+    expect(stale.computedAt).toBe(first.computedAt); // served at once while a fresh one is computed
+    await t.app.get(DashboardService).refreshSummary();
+    const fresh = (await get('/api/v1/dashboard/adoption')).json();
+    expect(fresh.computedAt).not.toBe(first.computedAt);
+    expect(fresh.overall).toMatchObject({
+      compliant: 1,
+      inGrace: 0,
+      overdue: 2,
+      exempt: 1,
+    });
+    expect(fresh.overdueMembers.map((m: { username: string }) => m.username).sort()).toEqual(['user-b', 'user-c']);
+    expect(fresh.recent).toEqual({
+      days: 7,
+      lockouts: 0,
+      failedVerifications: 1,
+    });
+  });
+
+  it('the hourly snapshot refreshes the cached summary too', async () => {
+    const first = (await get('/api/v1/dashboard/adoption')).json();
+    t.clock.advance(60_000);
+    await t.app.get(SchedulerService).tick();
+    const after = (await get('/api/v1/dashboard/adoption')).json();
+    expect(Date.parse(after.computedAt) - Date.parse(first.computedAt)).toBe(60_000);
+  });
+
+  it('adoption summary per guarded library: the members in scope of the policies guarding it', async () => {
+    const server = (await get('/api/v1/servers')).json().items[0] as { id: string };
+    const key = (await t.request({ method: 'POST', url: `/api/v1/servers/${server.id}/api-key`, bearer: token })).json().apiKey as string;
+    await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: key, body: { libraries: [{ externalId: 'movies', name: 'Movies' }] } });
+    const movies = (await get('/api/v1/libraries')).json().items[0] as { id: string; name: string };
+    await t.request({ method: 'POST', url: '/api/v1/policies', bearer: token, body: { name: 'Movies now', libraries: [movies.id], gracePeriodDays: 0, enabled: true } });
+    const summary = (await get('/api/v1/dashboard/adoption')).json();
+    expect(summary.libraries).toEqual([{ libraryId: movies.id, name: 'Movies', inScope: 4, compliant: 1, inGrace: 0, overdue: 2, exempt: 1, share: 1 / 3 }]);
+    // Overall, a member overdue under any policy counts as overdue.
+    expect(summary.overall).toMatchObject({ compliant: 1, overdue: 2, exempt: 1 });
+  });
+
+  it('adoption summary needs an admin', async () => {
+    expect((await t.request({ method: 'GET', url: '/api/v1/dashboard/adoption' })).statusCode).toBe(401);
   });
 
   it('refuses a window of 0 or more than 400 days', async () => {

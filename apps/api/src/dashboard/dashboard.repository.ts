@@ -44,4 +44,9 @@ export class DashboardRepository {
   eventCountsSince(day: string): Promise<{ day: string; type: string; outcome: string; events: string | number }[]> {
     return this.db.raw(this.db.manager, 'SELECT day, type, outcome, events FROM audit_daily_counts WHERE day >= ? ORDER BY day, type, outcome', [day]);
   }
+
+  async entryNames(table: 'directory_groups' | 'directory_libraries'): Promise<Map<string, string>> {
+    const rows = await this.db.raw<{ id: string; name: string }>(this.db.manager, `SELECT id, name FROM ${table}`);
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
 }

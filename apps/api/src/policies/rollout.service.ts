@@ -37,6 +37,11 @@ export class RolloutService {
     return { policies: active.map((policy) => ({ policy, preview: preview(policy, facts, now) })), members };
   }
 
+  /** Every live member's facts, whether or not a policy is enforced. */
+  liveMembers(now: Date): Promise<Standings['members']> {
+    return this.facts.allFacts(now);
+  }
+
   /**
    * Members in scope who are neither compliant nor exempt (in grace or past their deadline), each with
    * the earliest deadline among the policies they do not meet — the one their decisions show.

@@ -33,9 +33,11 @@ export class Shell {
     { label: 'Policies', link: '/policies' },
     { label: 'Exemptions', link: '/exemptions' },
     { label: 'Admins', link: '/admins' },
+    { label: 'Reminders', link: '/reminders' },
+    { label: 'Audit log', link: '/audit' },
   ];
   /** Shown so owners know what is planned; not links, because they do not exist yet. */
-  protected readonly comingSoon: readonly string[] = ['Audit log', 'Settings'];
+  protected readonly comingSoon: readonly string[] = ['Settings'];
 
   protected async signOut(): Promise<void> {
     this.signingOut.set(true);
