@@ -7,6 +7,7 @@ import { AppExceptionFilter } from './common/exception.filter';
 import { ValidationInterceptor } from './common/validation.interceptor';
 import { CoreModule, CoreOptions } from './core.module';
 import { DirectoryModule } from './directory/directory.module';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module';
 import { HealthController } from './health/health.controller';
 import { DocsController } from './openapi/docs.controller';
 import { OpenApiDocument } from './openapi/openapi-document';
@@ -19,7 +20,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, AuditModule, ForwardAuthModule];
 
 @Module({})
 export class AppModule {

@@ -8,3 +8,4 @@ export * from './health';
 export * from './tokens';
 export * from './factors';
 export * from './policies';
+export * from './forward-auth';

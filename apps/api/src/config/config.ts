@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   LATCHKEY_LOCKOUT_MINUTES: intIn(1, 24 * 60).default(15),
   LATCHKEY_CHALLENGE_ATTEMPTS: intIn(1, 20).default(5),
   LATCHKEY_IP_ATTEMPTS_PER_15_MIN: intIn(5, 100_000).default(100),
+  LATCHKEY_FORWARD_AUTH_COOKIE_DOMAIN: z
+    .string()
+    .regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'must be a domain such as example.com (the protected hosts and Latchkey must share it)')
+    .optional(),
+  LATCHKEY_FORWARD_AUTH_CACHE_SECONDS: intIn(0, 60).default(5),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -75,6 +80,12 @@ export interface AppConfig {
   smtp: { host: string; port: number; security: 'starttls' | 'tls' | 'none'; user?: string; password?: string; from: string } | null;
   webauthn: { rpId: string; rpName: string; origins: string[] };
   verification: { lockoutThreshold: number; lockoutMinutes: number; challengeAttempts: number; ipAttemptsPer15Min: number };
+  forwardAuth: {
+    /** Domain of the forward-auth session cookie (shared by Latchkey and the protected hosts); null = host-only. */
+    cookieDomain: string | null;
+    /** How long a session's answer is remembered in memory (0 = never); any database write forgets all answers. */
+    cacheSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -149,6 +160,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       lockoutMinutes: e.LATCHKEY_LOCKOUT_MINUTES,
       challengeAttempts: e.LATCHKEY_CHALLENGE_ATTEMPTS,
       ipAttemptsPer15Min: e.LATCHKEY_IP_ATTEMPTS_PER_15_MIN,
+    },
+    forwardAuth: {
+      cookieDomain: e.LATCHKEY_FORWARD_AUTH_COOKIE_DOMAIN?.replace(/^\./, '').toLowerCase() ?? null,
+      cacheSeconds: e.LATCHKEY_FORWARD_AUTH_CACHE_SECONDS,
     },
   };
 }

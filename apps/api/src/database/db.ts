@@ -11,6 +11,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 export class Db {
   readonly kind: 'sqlite' | 'postgres';
   private queue: Promise<unknown> = Promise.resolve();
+  private epoch = 0;
 
   constructor(readonly dataSource: DataSource) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
@@ -20,10 +21,22 @@ export class Db {
     return this.dataSource.manager;
   }
 
+  /**
+   * Changes whenever a write of this process ends (committed or not). In-memory answers derived from the
+   * database (forward-auth's session cache) are kept only while it stays the same.
+   */
+  get writeEpoch(): number {
+    return this.epoch;
+  }
+
   write<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind === 'postgres') return this.dataSource.transaction(fn);
-    const run = this.queue.then(() => this.dataSource.transaction(fn));
-    this.queue = run.catch(() => undefined);
+    this.epoch++;
+    const run = this.kind === 'postgres' ? this.dataSource.transaction(fn) : this.queue.then(() => this.dataSource.transaction(fn));
+    if (this.kind === 'sqlite') this.queue = run.catch(() => undefined);
+    const bump = () => {
+      this.epoch++;
+    };
+    run.then(bump, bump);
     return run;
   }
 

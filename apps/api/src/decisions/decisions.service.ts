@@ -275,9 +275,9 @@ function newUserCode(): string {
 }
 
 
-const POLICY_COLUMNS = 'id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, reverify_after_hours, bypass_cidrs, first_activated_at';
+export const POLICY_COLUMNS = 'id, name, enabled, groups, libraries, grace_period_days, accepted, allow_email, enforcement, reverify_after_hours, bypass_cidrs, first_activated_at';
 
-interface PolicyRow {
+export interface PolicyRow {
   id: string;
   name: string;
   enabled: number | boolean;
@@ -292,7 +292,7 @@ interface PolicyRow {
   first_activated_at: string | number | null;
 }
 
-function policyFromRow(r: PolicyRow): EnginePolicy {
+export function policyFromRow(r: PolicyRow): EnginePolicy {
   return {
     id: r.id,
     name: r.name,

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ErrorMessages } from '@latchkey/contracts';
 import { z, ZodType } from 'zod';
-import { AUTH_METADATA, AuthRequirement, ENDPOINT_METADATA, EndpointSpec } from '../common/endpoint';
+import { AUTH_METADATA, AuthRequirement, ENDPOINT_METADATA, EndpointSpec, RAW_ROUTES_METADATA, RawRoute } from '../common/endpoint';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -28,6 +28,9 @@ export function isUnprefixed(rel: string): boolean {
 export function collectRoutes(modules: Type[]): RouteInfo[] {
   const routes: RouteInfo[] = [];
   for (const mod of modules) {
+    for (const raw of (Reflect.getMetadata(RAW_ROUTES_METADATA, mod) ?? []) as RawRoute[]) {
+      routes.push({ method: raw.method, path: raw.path, controller: `${raw.tag}Controller`, handler: raw.handler, spec: raw.spec, auth: raw.auth });
+    }
     const controllers: Type[] = Reflect.getMetadata('controllers', mod) ?? [];
     for (const controller of controllers) {
       const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '').replace(/^\/|\/$/g, '');
@@ -83,7 +86,7 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
       summary: r.spec.summary,
       ...(r.spec.description ? { description: r.spec.description } : {}),
       tags: [r.controller.replace(/Controller$/, '')],
-      security: security(r.auth),
+      security: r.spec.security ? r.spec.security.map((name) => ({ [name]: [] })) : security(r.auth),
     };
     const parameters: unknown[] = [];
     for (const [where, schema] of [['path', r.spec.params], ['query', r.spec.query]] as const) {
@@ -98,11 +101,14 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
     if (parameters.length) op['parameters'] = parameters;
     if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: toSchema(r.spec.body) } } };
     const status = String(r.spec.status ?? 200);
+    const headers = (h: Record<string, string> | undefined) =>
+      h ? { headers: Object.fromEntries(Object.entries(h).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {};
     const responses: Record<string, unknown> = {
       [status]: r.spec.response
-        ? { description: 'Success', content: { 'application/json': { schema: toSchema(r.spec.response) } } }
-        : { description: status === '204' ? 'Done; no content' : 'Success' },
+        ? { description: 'Success', ...headers(r.spec.responseHeaders), content: { 'application/json': { schema: toSchema(r.spec.response) } } }
+        : { description: status === '204' ? 'Done; no content' : 'Success', ...headers(r.spec.responseHeaders) },
     };
+    for (const [s, other] of Object.entries(r.spec.otherResponses ?? {})) responses[s] = { description: other.description, ...headers(other.headers) };
     const codesByStatus: Record<string, string[]> = {};
     const add = (s: string, c: string) => {
       const list = (codesByStatus[s] ??= []);
@@ -142,6 +148,8 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
         serverApiKey: { type: 'http', scheme: 'bearer', description: 'A media server API key (lk_srv_…), shown once when the server is registered.' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'A personal admin API token (lk_adm_…).' },
         adminSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_admin', description: 'The console session cookie (__Host-latchkey_admin over https). State-changing requests also need the X-CSRF-Token header.' },
+        memberSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_member', description: 'The member pages session cookie (__Host-latchkey_member over https), started from a link the media server minted or a sign-in. State-changing requests also need the X-CSRF-Token header.' },
+        forwardAuthSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_proxy', description: 'The forward-auth session cookie (__Secure-latchkey_proxy over https; may be scoped to a parent domain), opened by a complete sign-in at /sign-in. Read only by GET /api/v1/forward-auth, which also believes X-Original-URL / X-Forwarded-* only from LATCHKEY_TRUSTED_PROXIES.' },
       },
     },
   };
@@ -150,6 +158,7 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
 function security(auth: AuthRequirement | undefined): unknown[] {
   if (auth?.kind === 'public') return [];
   if (auth?.kind === 'server') return [{ serverApiKey: [] }];
+  if (auth?.kind === 'member') return [{ memberSession: [] }];
   return [{ adminSession: [] }, { adminToken: [] }];
 }
 
