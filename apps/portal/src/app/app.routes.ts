@@ -23,6 +23,11 @@ export const routes: Routes = [
     loadComponent: () => import('./pages/pair/pair-page').then((m) => m.PairPage),
   },
   {
+    path: 'sign-in',
+    title: 'Sign in · Latchkey',
+    loadComponent: () => import('./pages/sign-in/sign-in-page').then((m) => m.SignInPage),
+  },
+  {
     path: '**',
     title: 'Page not found · Latchkey',
     loadComponent: () => import('./pages/not-found/not-found-page').then((m) => m.NotFoundPage),

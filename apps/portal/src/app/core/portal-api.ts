@@ -4,6 +4,9 @@ import type {
   Challenge,
   EmailCodeSent,
   FactorList,
+  ForwardAuthSignInInfo,
+  PasswordSignInResult,
+  SignInDone,
   MemberSelf,
   PendingFactor,
   RecoveryCodes,
@@ -72,6 +75,23 @@ export class PortalApi {
   }
   verify(id: string, answer: { method: Exclude<VerificationMethod, 'passkey'>; code: string } | { method: 'passkey'; assertion: JsonObject }): Promise<VerifyResult> {
     return this.post<VerifyResult>(`/me/challenges/${encodeURIComponent(id)}/verify`, answer);
+  }
+
+  /** Signing in for a page behind forward-auth (`rd`: the page to return to). */
+  signInInfo(rd: string): Promise<ForwardAuthSignInInfo> {
+    return this.get<ForwardAuthSignInInfo>(`/forward-auth/sign-in?rd=${encodeURIComponent(rd)}`);
+  }
+  signInWithPassword(rd: string, username: string, password: string): Promise<PasswordSignInResult> {
+    return this.post<PasswordSignInResult>('/forward-auth/sign-in/password', { rd, username, password });
+  }
+  completeSignIn(rd: string): Promise<SignInDone> {
+    return this.post<SignInDone>('/forward-auth/sign-in/complete', { rd });
+  }
+  signInPasskeyOptions(rd: string): Promise<JsonObject> {
+    return this.post<JsonObject>('/forward-auth/sign-in/passkey/options', { rd });
+  }
+  signInWithPasskey(rd: string, response: JsonObject): Promise<SignInDone> {
+    return this.post<SignInDone>('/forward-auth/sign-in/passkey', { rd, response });
   }
 
   private async get<T>(path: string): Promise<T> {
