@@ -125,6 +125,8 @@ export const LoginDecisionRequestSchema = z
   .meta({ id: 'LoginDecisionRequest' });
 export const LoginDecisionRequest = LoginDecisionRequestSchema;
 export type LoginDecisionRequest = z.infer<typeof LoginDecisionRequestSchema>;
+/** What a caller may send (defaults may be left out). */
+export type LoginDecisionInput = z.input<typeof LoginDecisionRequestSchema>;
 
 export const AccessRequest = z
   .strictObject({
@@ -136,6 +138,7 @@ export const AccessRequest = z
   })
   .meta({ id: 'AccessRequest' });
 export type AccessRequest = z.infer<typeof AccessRequest>;
+export type AccessInput = z.input<typeof AccessRequest>;
 
 export const DecisionKinds = ['allow', 'allow_in_grace', 'challenge', 'enrol_required', 'deny'] as const;
 
