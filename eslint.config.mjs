@@ -23,7 +23,9 @@ export default [
             { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['type:contracts', 'type:ui'] },
             { sourceTag: 'scope:portal', onlyDependOnLibsWithTags: ['type:contracts', 'type:ui'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api', 'scope:examples'] },
+            // The reference integration uses only what a plugin author gets: the published SDK.
+            { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['type:sdk'] },
           ],
         },
       ],
