@@ -1,5 +1,5 @@
 // Shared helpers for benchmarks: start the built service on a fresh data directory, sign in, register a server.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,10 +17,10 @@ export async function freePort() {
 }
 
 /** Starts dist/apps/api on 127.0.0.1 with its own data directory; resolves once the setup link is printed. */
-export async function startService(env = {}, { cpu } = {}) {
+export async function startService(env = {}, { cpu, nodeArgs = [] } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lk-bench-'));
   const port = await freePort();
-  const args = ['dist/apps/api/apps/api/src/main.js'];
+  const args = [...nodeArgs, 'dist/apps/api/apps/api/src/main.js'];
   const cmd = cpu !== undefined && fs.existsSync('/usr/bin/taskset') ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(cmd[0], cmd[1], {
     env: { ...process.env, LATCHKEY_DATA_DIR: dataDir, LATCHKEY_PORT: String(port), LATCHKEY_HOST: '127.0.0.1', LATCHKEY_LOG_LEVEL: 'warn', ...env },
@@ -90,4 +90,16 @@ export function writeResults(name, results) {
   const file = path.join('bench-results', `${name}.json`);
   fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, results }, null, 2) + '\n');
   return file;
+}
+
+/** One autocannon run (tools/bench/load.mjs), pinned to core 1 when taskset is there. */
+export function load(url, method, headers, body, seconds) {
+  const pin = fs.existsSync('/usr/bin/taskset');
+  const args = ['tools/bench/load.mjs', url, method, JSON.stringify(headers), body ?? '', String(seconds), '10'];
+  const out = execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+export function median(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }

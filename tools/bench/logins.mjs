@@ -1,22 +1,12 @@
 // POST /api/v1/logins against a bare Fastify JSON endpoint, in the same run: the server pinned to core 0,
 // the load generator (autocannon) to core 1, a warm-up, then the median of 3 runs per case.
 // Usage: node tools/bench/logins.mjs [seconds per run]
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort, ownerAndServer, startService, writeResults } from './lib.mjs';
+import { freePort, load, median, ownerAndServer, startService, writeResults } from './lib.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const pin = fs.existsSync('/usr/bin/taskset');
-
-function load(url, method, headers, body, seconds) {
-  const args = ['tools/bench/load.mjs', url, method, JSON.stringify(headers), body ?? '', String(seconds), '10'];
-  const out = execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop());
-}
-
-function median(xs) {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-}
 
 function measure(label, url, method, headers, body) {
   load(url, method, headers, body, 2); // warm-up

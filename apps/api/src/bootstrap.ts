@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,9 +9,11 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppModule, FEATURE_MODULES } from './app.module';
 import { Clock } from './common/clock';
+import { FastPath, requestIdOf } from './common/fast-path';
 import { PinoNestLogger } from './common/nest-logger';
 import type { AppConfig } from './config/config';
 import { Metrics } from './health/metrics';
+import { ForwardAuthRoute } from './forward-auth/forward-auth.route';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
 import { registerSecurityHeaders } from './web/security-headers';
 import { SpaFallback } from './web/spa-fallback';
@@ -22,12 +24,14 @@ export interface CreateAppOptions {
   logLevel?: AppConfig['logLevel'];
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
 
 /** Builds the whole service (API, console, member pages) without listening; main.ts and tests share it. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const fastPath = new FastPath();
   const adapter = new FastifyAdapter({
+    // Forward-auth is answered here, before Fastify (see FastPath); everything else goes to Fastify.
+    serverFactory: (handler: http.RequestListener) => http.createServer((req, res) => fastPath.handles(req, res) || handler(req, res)),
     logger: {
       level: opts.logLevel ?? config.logLevel,
       // Never log secrets: no headers at all, and paths without their query strings.
@@ -38,10 +42,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
@@ -88,5 +89,6 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     } as never);
   }
   await app.init();
+  fastPath.install(app.get(ForwardAuthRoute).nodeHandler());
   return app;
 }

@@ -1,9 +1,12 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ForwardAuthMode, ForwardAuthQuery } from '@latchkey/contracts';
 import type { EndpointSpec, RawRoute } from '../common/endpoint';
-import { ForwardAuthService } from './forward-auth.service';
+import { requestIdOf } from '../common/fast-path';
+import { Metrics } from '../health/metrics';
+import { ForwardAuthAnswer, ForwardAuthService } from './forward-auth.service';
 
 export const FORWARD_AUTH_PATH = '/api/v1/forward-auth';
 
@@ -31,51 +34,87 @@ const spec: EndpointSpec = {
 
 export const FORWARD_AUTH_ROUTE: RawRoute = { method: 'GET', path: FORWARD_AUTH_PATH, tag: 'ForwardAuth', handler: 'check', auth: { kind: 'public' }, spec };
 
+const FAILED: ForwardAuthAnswer = { status: 403, headers: {}, error: { code: 'forbidden', message: 'Latchkey could not check this session.' } };
+const BAD_MODE: ForwardAuthAnswer = { status: 403, headers: {}, error: { code: 'validation_failed', message: 'mode must be status or redirect.' } };
+
 /**
- * Serves GET (and every other method of) /api/v1/forward-auth straight from Fastify: a proxy asks it for
- * every request of every page, so it skips Nest's pipeline and does its own checking. Every path out of
- * the handler is an explicit answer; an exception becomes 403.
+ * Serves /api/v1/forward-auth (every method: nginx passes the original one on). A proxy asks it for every
+ * request of every page, so real HTTP requests are answered straight from the HTTP server (FastPath)
+ * without Fastify's or Nest's per-request work; the Fastify route below answers the same way for requests
+ * injected in tests. Every path out is an explicit answer; an exception becomes 403.
  */
 @Injectable()
 export class ForwardAuthRoute implements OnApplicationBootstrap {
   constructor(
     private readonly adapter: HttpAdapterHost,
     private readonly forwardAuth: ForwardAuthService,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
-    const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
-    fastify.route({
+    this.adapter.httpAdapter.getInstance<FastifyInstance>().route({
       method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: FORWARD_AUTH_PATH,
-      // The proxy sends no body (and any it sends is not read).
       bodyLimit: 1,
-      handler: (req, reply) => this.handle(req, reply),
+      handler: (req, reply) => {
+        reply.hijack();
+        this.handle(req.raw, reply.raw, req.id);
+      },
     });
   }
 
-  private async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    let mode: ForwardAuthMode | null;
+  /** For FastPath: takes forward-auth requests, leaves everything else to Fastify. */
+  nodeHandler(): (req: IncomingMessage, res: ServerResponse) => boolean {
+    return (req, res) => {
+      const url = req.url ?? '';
+      if (!url.startsWith(FORWARD_AUTH_PATH) || (url.length > FORWARD_AUTH_PATH.length && url[FORWARD_AUTH_PATH.length] !== '?')) return false;
+      // The proxy sends no body; should one come, Node discards it once the answer is sent.
+      this.handle(req, res, requestIdOf(req.headers['x-request-id']));
+      return true;
+    };
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+    let answer: ForwardAuthAnswer | Promise<ForwardAuthAnswer>;
     try {
-      mode = modeOf(req);
+      const mode = modeOf(req.url ?? '', req.headers['x-latchkey-mode']);
+      answer = mode ? this.forwardAuth.check({ peer: req.socket.remoteAddress, headers: req.headers, mode }) : BAD_MODE;
     } catch {
-      mode = null;
+      answer = FAILED;
     }
-    const answer = mode
-      ? await this.forwardAuth.check({ peer: req.raw.socket.remoteAddress, headers: req.headers, mode })
-      : { status: 403 as const, headers: {}, error: { code: 'validation_failed' as const, message: 'mode must be status or redirect.' } };
-    reply.code(answer.status).header('cache-control', 'no-store');
-    for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
-    if (answer.status === 200) return reply.send();
-    return reply.type('application/json; charset=utf-8').send({ error: { ...answer.error, requestId: req.id } });
+    // A remembered session is answered without waiting for anything.
+    if (answer instanceof Promise) void answer.catch(() => FAILED).then((a) => this.write(req, res, requestId, a));
+    else this.write(req, res, requestId, answer);
+  }
+
+  private write(req: IncomingMessage, res: ServerResponse, requestId: string, answer: ForwardAuthAnswer): void {
+    this.metrics.forwardAuth.inc({ status: String(answer.status) });
+    res.statusCode = answer.status;
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('x-request-id', requestId);
+    for (const name in answer.headers) res.setHeader(name, answer.headers[name] as string);
+    if (answer.status === 200) {
+      res.setHeader('content-length', '0');
+      res.end();
+      return;
+    }
+    const body = JSON.stringify({ error: { ...answer.error, requestId } });
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 }
 
-function modeOf(req: FastifyRequest): ForwardAuthMode | null {
-  const header = req.headers['x-latchkey-mode'];
-  const parsed = ForwardAuthQuery.safeParse(req.query ?? {});
-  if (!parsed.success) return null;
-  if (header === undefined) return parsed.data.mode;
-  if (header === 'redirect' || header === 'status') return header;
-  return null;
+/** `?mode=status|redirect` (nothing else in the query) or the `X-Latchkey-Mode` header; null when invalid. */
+function modeOf(url: string, header: string | string[] | undefined): ForwardAuthMode | null {
+  const q = url.indexOf('?');
+  let mode: ForwardAuthMode = 'status';
+  if (q >= 0 && q < url.length - 1) {
+    const parsed = ForwardAuthQuery.safeParse(Object.fromEntries(new URLSearchParams(url.slice(q + 1))));
+    if (!parsed.success) return null;
+    mode = parsed.data.mode;
+  }
+  if (header === undefined) return mode;
+  return header === 'redirect' || header === 'status' ? header : null;
 }

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorCode, ForwardAuthMode, ServerKind } from '@latchkey/contracts';
-import { decide, resolveClientIp, type Decision } from '@latchkey/policy-engine';
+import { decide, type Decision } from '@latchkey/policy-engine';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { sha256Hex } from '../crypto/primitives';
 import { Db } from '../database/db';
 import { POLICY_COLUMNS, policyFromRow, type PolicyRow } from '../decisions/decisions.service';
 import { MemberFactsRepository } from '../policies/member-facts.repository';
@@ -64,15 +63,16 @@ export class ForwardAuthService {
     this.proxies = new TrustedProxies(config.trustedProxies);
   }
 
-  async check(req: ForwardAuthRequest): Promise<ForwardAuthAnswer> {
+  /**
+   * The answer, synchronously when everything it needs is in memory (a remembered session: the proxy's
+   * common case, for every asset of a page), else a promise. Never throws.
+   */
+  check(req: ForwardAuthRequest): ForwardAuthAnswer | Promise<ForwardAuthAnswer> {
     try {
-      return await this.evaluate(req);
+      const fast = this.fromMemory(req);
+      return fast ?? this.evaluate(req).catch((e: unknown) => this.failed(e));
     } catch (e) {
-      // Database down, a bug, anything: never 200. Forget what was remembered, too.
-      this.cache.clear();
-      this.hostList = null;
-      this.logger.warn(`Forward-auth refused a request after an error: ${(e as Error).message}`);
-      return refuse(403, 'forbidden', 'Latchkey could not check this session.');
+      return this.failed(e);
     }
   }
 
@@ -80,7 +80,7 @@ export class ForwardAuthService {
   async returnTarget(text: string): Promise<{ url: URL; host: ProtectedHost } | null> {
     const url = parseReturnUrl(text);
     if (!url || (this.config.secureCookies && url.protocol !== 'https:')) return null;
-    const host = await this.hostFor(url);
+    const host = hostIn(await this.hosts(), url);
     return host ? { url, host } : null;
   }
 
@@ -88,29 +88,59 @@ export class ForwardAuthService {
     return `${this.config.publicUrl}/sign-in?rd=${encodeURIComponent(original.href)}`;
   }
 
-  private async evaluate(req: ForwardAuthRequest): Promise<ForwardAuthAnswer> {
-    if (!this.proxies.includes(req.peer)) {
-      return refuse(403, 'forbidden', 'Forward-auth answers only the reverse proxies listed in LATCHKEY_TRUSTED_PROXIES.');
-    }
-    const original = originalRequest(req.headers);
-    if (!original) return refuse(403, 'forbidden', 'The proxy did not say, in a form Latchkey accepts, which page was asked for.');
-    const host = await this.hostFor(original.url);
-    if (!host) return refuse(403, 'forbidden', 'Latchkey does not protect this host.');
-    const token = proxySessionToken(req.headers.cookie, this.config);
-    if (token === null) return this.toAnswer({ kind: 'sign_in' }, req.mode, original.url);
+  private failed(e: unknown): ForwardAuthAnswer {
+    // Database down, a bug, anything: never 200. Forget what was remembered, too.
+    this.cache.clear();
+    this.hostList = null;
+    this.logger.warn(`Forward-auth refused a request after an error: ${(e as Error).message}`);
+    return refuse(403, 'forbidden', 'Latchkey could not check this session.');
+  }
 
-    const forwardedFor = req.headers['x-forwarded-for'];
-    const client = resolveClientIp(req.peer ?? null, typeof forwardedFor === 'string' ? [forwardedFor] : (forwardedFor ?? []), this.proxies.ranges);
-    const key = `${sha256Hex(token)}|${host.serverId}|${client.trusted ? (client.ip ?? '') : '?'}`;
+  /** Answers from memory only; null when the database must be asked. */
+  private fromMemory(req: ForwardAuthRequest): ForwardAuthAnswer | null {
+    const now = this.clock.now().getTime();
+    const hosts = this.hostList && this.hostList.epoch === this.db.writeEpoch && now < this.hostList.until ? this.hostList.hosts : null;
+    if (!hosts) return null;
+    const asked = this.asked(req, hosts);
+    if ('answer' in asked) return asked.answer;
+    const verdict = this.cache.get(asked.key, this.db.writeEpoch, now);
+    return verdict ? this.toAnswer(verdict, req.mode, asked.url) : null;
+  }
+
+  private async evaluate(req: ForwardAuthRequest): Promise<ForwardAuthAnswer> {
+    const asked = this.asked(req, await this.hosts());
+    if ('answer' in asked) return asked.answer;
     const now = this.clock.now().getTime();
     const epoch = this.db.writeEpoch;
-    let verdict = this.cache.get(key, epoch, now);
+    let verdict = this.cache.get(asked.key, epoch, now);
     if (!verdict) {
-      const fresh = await this.decide(token, host, { ip: client.ip, ipTrusted: client.trusted }, now);
+      const fresh = await this.decide(asked.token, asked.host, asked.client, now);
       verdict = fresh.verdict;
-      if (fresh.until > now) this.cache.set(key, verdict, epoch, fresh.until);
+      if (fresh.until > now) this.cache.set(asked.key, verdict, epoch, fresh.until);
     }
-    return this.toAnswer(verdict, req.mode, original.url);
+    return this.toAnswer(verdict, req.mode, asked.url);
+  }
+
+  /**
+   * What is being asked: from whom, for which page of which server, with which session. Or, when it cannot
+   * be asked at all, the answer.
+   */
+  private asked(
+    req: ForwardAuthRequest,
+    hosts: Map<string, ProtectedHost>,
+  ): { answer: ForwardAuthAnswer } | { url: URL; host: ProtectedHost; token: string; client: { ip: string | null; ipTrusted: boolean }; key: string } {
+    if (!this.proxies.includes(req.peer)) {
+      return { answer: refuse(403, 'forbidden', 'Forward-auth answers only the reverse proxies listed in LATCHKEY_TRUSTED_PROXIES.') };
+    }
+    const original = originalRequest(req.headers);
+    if (!original) return { answer: refuse(403, 'forbidden', 'The proxy did not say, in a form Latchkey accepts, which page was asked for.') };
+    const host = hostIn(hosts, original.url);
+    if (!host) return { answer: refuse(403, 'forbidden', 'Latchkey does not protect this host.') };
+    const token = proxySessionToken(req.headers.cookie, this.config);
+    if (token === null) return { answer: this.toAnswer({ kind: 'sign_in' }, req.mode, original.url) };
+    const client = this.proxies.clientOf(req.peer, req.headers['x-forwarded-for']);
+    // Keyed by the token itself: it lives in this process's memory for a few seconds at most, never on disk.
+    return { url: original.url, host, token, client: { ip: client.ip, ipTrusted: client.trusted }, key: `${token}|${host.serverId}|${client.trusted ? (client.ip ?? '') : '?'}` };
   }
 
   private async decide(token: string, host: ProtectedHost, client: { ip: string | null; ipTrusted: boolean }, now: number): Promise<{ verdict: Verdict; until: number }> {
@@ -183,12 +213,6 @@ export class ForwardAuthService {
     }
   }
 
-  /** Which server a host belongs to: `host:port` first, then the bare host name. */
-  private async hostFor(url: URL): Promise<ProtectedHost | null> {
-    const hosts = await this.hosts();
-    return hosts.get(url.host.toLowerCase()) ?? hosts.get(url.hostname.toLowerCase()) ?? null;
-  }
-
   private async hosts(): Promise<Map<string, ProtectedHost>> {
     const now = this.clock.now().getTime();
     const epoch = this.db.writeEpoch;
@@ -204,6 +228,11 @@ export class ForwardAuthService {
     this.hostList = { epoch, until: now + HOST_LIST_SECONDS * 1000, hosts };
     return hosts;
   }
+}
+
+/** Which server a host belongs to: `host:port` first, then the bare host name. */
+function hostIn(hosts: Map<string, ProtectedHost>, url: URL): ProtectedHost | null {
+  return hosts.get(url.host.toLowerCase()) ?? hosts.get(url.hostname.toLowerCase()) ?? null;
 }
 
 function refuse(status: 403, code: ErrorCode, message: string): ForwardAuthAnswer {

@@ -1,4 +1,4 @@
-import { ipInCidrs } from '@latchkey/policy-engine';
+import { ipInCidrs, resolveClientIp } from '@latchkey/policy-engine';
 
 /** The names LATCHKEY_TRUSTED_PROXIES accepts besides addresses and CIDRs (as Fastify's trustProxy does). */
 const NAMED_RANGES: Record<string, string[]> = {
@@ -18,6 +18,7 @@ export function expandProxyRanges(entries: string[]): string[] {
 export class TrustedProxies {
   readonly ranges: string[];
   private readonly seen = new Map<string, boolean>();
+  private readonly clients = new Map<string, { ip: string | null; trusted: boolean }>();
 
   constructor(entries: string[]) {
     this.ranges = expandProxyRanges(entries);
@@ -32,5 +33,18 @@ export class TrustedProxies {
       this.seen.set(peer, trusted);
     }
     return trusted;
+  }
+
+  /** The client's address through this proxy chain (see resolveClientIp), remembered per peer and header. */
+  clientOf(peer: string | undefined, forwardedFor: string | string[] | undefined): { ip: string | null; trusted: boolean } {
+    const list = typeof forwardedFor === 'string' ? [forwardedFor] : (forwardedFor ?? []);
+    const key = `${peer ?? ''}|${list.join('|')}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = resolveClientIp(peer ?? null, list, this.ranges);
+      if (this.clients.size >= 10_000) this.clients.clear();
+      this.clients.set(key, client);
+    }
+    return client;
   }
 }
