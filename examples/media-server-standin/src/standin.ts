@@ -74,6 +74,8 @@ export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
   const sessions = new Map<string, Session>();
   const pending = new Map<string, PendingLogin>();
   const wakeUps = new Map<string, () => void>();
+  /** Stops the background polls when the stand-in closes. */
+  const stopping = new AbortController();
 
   function issueSession(user: StandInUser, deviceId: string, challengeId: string | null): Session {
     const session = { token: randomBytes(24).toString('hex'), user, deviceId, challengeId };
@@ -93,7 +95,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
         });
       });
     try {
-      const done = await latchkey.waitForChallenge(login.challenge, { sleep });
+      const done = await latchkey.waitForChallenge(login.challenge, { sleep, signal: stopping.signal });
       login.status = done.status;
       if (done.status === 'completed') login.session = issueSession(login.user, login.deviceId, id);
     } catch {
@@ -229,7 +231,14 @@ export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
         members: opts.users.map((u) => ({ externalId: u.id, username: u.name, ...(u.email ? { email: u.email } : {}), groups: u.groups ?? [] })),
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      stopping.abort();
+      for (const wake of wakeUps.values()) wake();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
   };
 }
 
