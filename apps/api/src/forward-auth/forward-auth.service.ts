@@ -184,10 +184,11 @@ export class ForwardAuthService {
         const headers: Record<string, string> = {
           'remote-user': headerValue(member.username),
           'remote-name': headerValue(member.displayName ?? member.username),
+          // Always present, empty when unknown: proxies that copy these (Traefik, Caddy) then replace any a client sent.
+          'remote-email': headerValue(member.email ?? ''),
           'remote-groups': groups.map((g) => headerValue(g.name).replace(/,/g, ' ')).join(','),
           'x-latchkey-decision': decision.decision,
         };
-        if (member.email) headers['remote-email'] = headerValue(member.email);
         return { kind: 'allow', headers };
       }
       case 'challenge':

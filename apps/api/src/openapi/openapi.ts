@@ -99,13 +99,17 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
       }
     }
     if (parameters.length) op['parameters'] = parameters;
-    if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: toSchema(r.spec.body) } } };
+    const json = (schema: ZodType) => {
+      const js = toSchema(schema);
+      return { schema: js, example: exampleOf(js, schemas) };
+    };
+    if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': json(r.spec.body) } };
     const status = String(r.spec.status ?? 200);
     const headers = (h: Record<string, string> | undefined) =>
       h ? { headers: Object.fromEntries(Object.entries(h).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {};
     const responses: Record<string, unknown> = {
       [status]: r.spec.response
-        ? { description: 'Success', ...headers(r.spec.responseHeaders), content: { 'application/json': { schema: toSchema(r.spec.response) } } }
+        ? { description: 'Success', ...headers(r.spec.responseHeaders), content: { 'application/json': json(r.spec.response) } }
         : { description: status === '204' ? 'Done; no content' : 'Success', ...headers(r.spec.responseHeaders) },
     };
     for (const [s, other] of Object.entries(r.spec.otherResponses ?? {})) responses[s] = { description: other.description, ...headers(other.headers) };
@@ -155,6 +159,60 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
   };
 }
 
+const SAMPLE_STRINGS: Record<string, string> = {
+  uuid: '3f0c2a9e-8b1d-4c6e-9a57-2d4b8e1f7c30',
+  'date-time': '2026-03-01T12:00:00.000Z',
+  email: 'alice@example.com',
+  uri: 'https://media.example.com/',
+  url: 'https://media.example.com/',
+};
+
+/**
+ * An example value for a JSON schema: its own `examples` or `default` where it has them (written in the zod
+ * schemas with `.meta({ examples })`), else one made from its shape — enum values, formats, minimums —
+ * so that every request and response in the document shows what it looks like.
+ */
+export function exampleOf(schema: JsonSchema, components: Record<string, JsonSchema>, name = '', depth = 0): unknown {
+  if (depth > 8) return null;
+  const ref = schema['$ref'];
+  if (typeof ref === 'string') {
+    const target = components[ref.replace('#/components/schemas/', '')];
+    return target ? exampleOf(target, components, name, depth + 1) : null;
+  }
+  const examples = schema['examples'];
+  if (Array.isArray(examples) && examples.length) return examples[0];
+  if ('default' in schema) return schema['default'];
+  if ('const' in schema) return schema['const'];
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  const options = (schema['anyOf'] ?? schema['oneOf']) as JsonSchema[] | undefined;
+  if (options) {
+    const first = options.find((o) => o['type'] !== 'null') ?? options[0];
+    return first ? exampleOf(first, components, name, depth + 1) : null;
+  }
+  const type = Array.isArray(schema['type']) ? (schema['type'] as string[]).find((x) => x !== 'null') : schema['type'];
+  switch (type) {
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, exampleOf(v, components, k, depth + 1)]));
+    }
+    case 'array': {
+      const items = schema['items'] as JsonSchema | undefined;
+      return items ? [exampleOf(items, components, name, depth + 1)] : [];
+    }
+    case 'string':
+      return SAMPLE_STRINGS[String(schema['format'])] ?? (name ? `example ${name}` : 'example');
+    case 'integer':
+    case 'number':
+      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 1;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return {};
+  }
+}
+
 function security(auth: AuthRequirement | undefined): unknown[] {
   if (auth?.kind === 'public') return [];
   if (auth?.kind === 'server') return [{ serverApiKey: [] }];
@@ -173,7 +231,15 @@ function statusOf(code: string): number {
     case 'server_not_found':
     case 'token_not_found':
     case 'not_found':
+    case 'member_not_found':
+    case 'challenge_not_found':
+    case 'factor_not_found':
+    case 'policy_not_found':
+    case 'exemption_not_found':
       return 404;
+    case 'verification_required':
+    case 'mfa_required':
+      return 403;
     case 'setup_already_done':
     case 'conflict':
       return 409;
