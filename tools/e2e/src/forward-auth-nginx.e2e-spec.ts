@@ -7,6 +7,7 @@ import { memberLink } from './member-portal';
 import { docSnippet, rawRequest, RunningNginx, startNginx } from './nginx';
 import { type OwnerSession, registerServer, setUpOwner } from './owner';
 import { asServer } from './portal-flows';
+import { BrowserUser } from './webauthn';
 import { RunningService, startService } from './service';
 
 /** An independent TOTP generator (Debian's oathtool), as a member's phone would be; `ago` seconds in the past. */
@@ -70,6 +71,7 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
   let latchkeyPort: number;
   let aliceCookie = '';
   let secret = '';
+  let bobLink = '';
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -89,7 +91,10 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
     expect(patched.status).toBe(200);
     const sync = await asServer(svc, apiKey, 'PUT', '/api/v1/directory', {
       groups: [{ externalId: 'family', name: 'Family' }],
-      members: [{ externalId: ALICE.id, username: ALICE.name, displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['family'] }],
+      members: [
+        { externalId: ALICE.id, username: ALICE.name, displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['family'] },
+        { externalId: 'bob-1', username: 'bob' },
+      ],
     });
     expect(sync.status).toBe(200);
     // Alice set up an authenticator app earlier, from a link her media server gave her. (With the previous
@@ -101,6 +106,7 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
     const confirmed = await fetch(`${svc.base}/api/v1/me/factors/totp/${totp.factorId}/confirm`, { method: 'POST', headers: me, body: JSON.stringify({ code: oathtool(totp.secret, 30) }) });
     expect(confirmed.status).toBe(200);
     secret = totp.secret;
+    bobLink = await memberLink(svc, apiKey, 'bob-1');
   });
   afterAll(async () => {
     await browser?.close();
@@ -188,6 +194,22 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
     const huge = await rawRequest(nginx.port, { path: '/', headers: { host: `localhost:${nginx.port}`, cookie: `pad=${'x'.repeat(9000)}; ${aliceCookie}` } });
     expect(huge.status).toBe(400);
     expect(media.hits()).toBe(before);
+  });
+
+  it('a member signs in with a passkey alone (user verification), no password', async () => {
+    // Bob added a passkey earlier on his member pages (Chromium's virtual authenticator, with user verification).
+    const bob = await BrowserUser.open(browser, svc.base);
+    expect((await bob.api('POST', '/api/v1/portal/session', { link: bobLink })).status).toBe(201);
+    const options = await bob.api('POST', '/api/v1/me/factors/passkeys/options', {});
+    expect((await bob.api('POST', '/api/v1/me/factors/passkeys', { response: await bob.create(options.body) })).status).toBe(201);
+    expect((await bob.credentials())[0]?.isResidentCredential).toBe(true);
+
+    await bob.page.goto(`${site}/library`);
+    await bob.page.waitForURL(/\/sign-in\?rd=/);
+    await bob.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await bob.page.waitForURL(`${site}/library`);
+    expect(JSON.parse((await bob.page.locator('body').textContent()) ?? '{}')).toMatchObject({ path: '/library', remoteUser: 'bob' });
+    await bob.close();
   });
 
   it('when Latchkey is stopped, nginx lets nobody through (fail closed)', async () => {
