@@ -1,5 +1,5 @@
 import { LatchkeyClient } from '@latchkey/client';
-import { startStandIn } from './standin';
+import { DEMO, startStandIn } from './standin';
 
 /**
  * Runs the stand-in against a Latchkey:
@@ -13,18 +13,7 @@ async function main(): Promise<void> {
   if (!apiKey) throw new Error('Set LATCHKEY_API_KEY to the key shown when you registered the server in Latchkey.');
   const standIn = await startStandIn({
     latchkey: new LatchkeyClient({ baseUrl, apiKey, userAgent: 'latchkey-media-server-standin/0.1' }),
-    users: [
-      { id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'alice', password: 'alice-pw', email: 'alice@example.com', groups: ['family'] },
-      { id: 'b1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'bob', password: 'bob-pw', groups: ['friends'] },
-    ],
-    groups: [
-      { id: 'family', name: 'Family' },
-      { id: 'friends', name: 'Friends' },
-    ],
-    libraries: [
-      { id: 'movies', name: 'Movies' },
-      { id: 'home-videos', name: 'Home videos' },
-    ],
+    ...DEMO,
     port: Number(process.env['PORT'] ?? 8096),
   });
   await standIn.syncDirectory();

@@ -259,3 +259,5 @@ function samePassword(expected: string, given: string): boolean {
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+export { DEMO } from './demo';

@@ -1,17 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, shot } from './browser';
 import { memberLink } from './member-portal';
 import { docSnippet, rawRequest, RunningNginx, startNginx } from './nginx';
+import { enrolTotp, oathtool } from './oathtool';
 import { type OwnerSession, registerServer, setUpOwner } from './owner';
 import { asServer } from './portal-flows';
 import { BrowserUser } from './webauthn';
 import { RunningService, startService } from './service';
 
-/** An independent TOTP generator (Debian's oathtool), as a member's phone would be; `ago` seconds in the past. */
-const oathtool = (secret: string, ago = 0) => execFileSync('oathtool', ['--totp', '-b', secret, '-N', `@${Math.floor(Date.now() / 1000) - ago}`], { encoding: 'utf8' }).trim();
 
 const ALICE = { id: '0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c', name: 'alice', password: 'alice-media-pw' };
 /** nginx connects to Latchkey from this address, the only trusted proxy; tests connect from 127.0.0.1. */
@@ -97,15 +95,8 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
       ],
     });
     expect(sync.status).toBe(200);
-    // Alice set up an authenticator app earlier, from a link her media server gave her. (With the previous
-    // time step's code, which Latchkey still accepts: each step is accepted once, and the sign-in below uses the current one.)
-    const link = await memberLink(svc, apiKey, ALICE.id);
-    const started = await fetch(`${svc.base}/api/v1/portal/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link }) });
-    const me = { 'content-type': 'application/json', cookie: (started.headers.get('set-cookie') ?? '').split(';')[0]!, 'x-csrf-token': ((await started.json()) as { csrfToken: string }).csrfToken };
-    const totp = (await (await fetch(`${svc.base}/api/v1/me/factors/totp`, { method: 'POST', headers: me, body: '{}' })).json()) as { factorId: string; secret: string };
-    const confirmed = await fetch(`${svc.base}/api/v1/me/factors/totp/${totp.factorId}/confirm`, { method: 'POST', headers: me, body: JSON.stringify({ code: oathtool(totp.secret, 30) }) });
-    expect(confirmed.status).toBe(200);
-    secret = totp.secret;
+    // Alice set up an authenticator app earlier, from a link her media server gave her.
+    secret = await enrolTotp(svc, await memberLink(svc, apiKey, ALICE.id));
     bobLink = await memberLink(svc, apiKey, 'bob-1');
   });
   afterAll(async () => {

@@ -1,16 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { LatchkeyClient } from '@latchkey/client';
-import { startStandIn, type StandIn } from '@latchkey/media-server-standin';
+import { DEMO, startStandIn, type StandIn } from '@latchkey/media-server-standin';
 import type { Browser } from 'playwright-core';
 import { launchChromium, shot } from './browser';
+import { enrolTotp, oathtool } from './oathtool';
 import { type OwnerSession, registerServer, setUpOwner } from './owner';
 import { RunningService, startService } from './service';
 
-/** Debian's oathtool, as the member's phone; `ago` seconds in the past. */
-const oathtool = (secret: string, ago = 0) => execFileSync('oathtool', ['--totp', '-b', secret, '-N', `@${Math.floor(Date.now() / 1000) - ago}`], { encoding: 'utf8' }).trim();
 
-const ALICE = { id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'alice', password: 'alice-pw', email: 'alice@example.com', groups: ['family'] };
-const BOB = { id: 'b1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'bob', password: 'bob-pw', groups: ['friends'] };
+const [ALICE, BOB] = DEMO.users as [(typeof DEMO.users)[0], (typeof DEMO.users)[1]];
 const WEB = 'MediaBrowser Client="Jellyfin Web", Device="Firefox", DeviceId="web-alice-1", Version="10.10.3"';
 const TV = 'MediaBrowser Client="Jellyfin Android TV", Device="Living room TV", DeviceId="tv-1", Version="0.17.0"';
 
@@ -49,15 +46,7 @@ describe('reference integration: a media-server stand-in using the SDK, end to e
     const apiKey = await registerServer(svc, owner, 'Family Jellyfin');
     standIn = await startStandIn({
       latchkey: new LatchkeyClient({ baseUrl: svc.base, apiKey, userAgent: 'media-server-standin-e2e' }),
-      users: [ALICE, BOB],
-      groups: [
-        { id: 'family', name: 'Family' },
-        { id: 'friends', name: 'Friends' },
-      ],
-      libraries: [
-        { id: 'movies', name: 'Movies' },
-        { id: 'home-videos', name: 'Home videos' },
-      ],
+      ...DEMO,
     });
     await standIn.syncDirectory();
   });
@@ -74,14 +63,7 @@ describe('reference integration: a media-server stand-in using the SDK, end to e
     expect(ok.body.Latchkey).toMatchObject({ decision: 'allow' });
     // Alice follows the "manage my security" link the stand-in mints for her, and adds an authenticator app.
     const security = await call('GET', '/Latchkey/Security', { token: ok.body.AccessToken });
-    const link = new URL(String(security.body['url'])).hash.slice('#link='.length);
-    const started = await fetch(`${svc.base}/api/v1/portal/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link }) });
-    const me = { 'content-type': 'application/json', cookie: (started.headers.get('set-cookie') ?? '').split(';')[0]!, 'x-csrf-token': ((await started.json()) as { csrfToken: string }).csrfToken };
-    const totp = (await (await fetch(`${svc.base}/api/v1/me/factors/totp`, { method: 'POST', headers: me, body: '{}' })).json()) as { factorId: string; secret: string };
-    // The previous time step's code (still accepted), so the sign-in below can use the current one.
-    const confirmed = await fetch(`${svc.base}/api/v1/me/factors/totp/${totp.factorId}/confirm`, { method: 'POST', headers: me, body: JSON.stringify({ code: oathtool(totp.secret, 30) }) });
-    expect(confirmed.status).toBe(200);
-    secret = totp.secret;
+    secret = await enrolTotp(svc, new URL(String(security.body['url'])).hash.slice('#link='.length));
   });
 
   it('the owner requires MFA for everyone, and passkeys for Home videos', async () => {
