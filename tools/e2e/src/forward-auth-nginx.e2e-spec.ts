@@ -59,6 +59,9 @@ async function startMediaServer(): Promise<{ url: string; port: number; hits: ()
   };
 }
 
+// Real processes and real waiting (a challenge is polled every 5 s): the root Jest run ignores the e2e project's testTimeout.
+jest.setTimeout(120_000);
+
 describe('forward-auth behind real nginx (auth_request), with the snippet from docs/nginx.md', () => {
   let svc: RunningService;
   let browser: Browser;

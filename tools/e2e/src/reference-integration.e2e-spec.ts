@@ -22,6 +22,9 @@ interface Answer {
  * member answers on the member pages (real Chromium, a code from oathtool); the stand-in polling until it is
  * completed; then an access check for every library it opens.
  */
+// Real processes and real waiting (a challenge is polled every 5 s): the root Jest run ignores the e2e project's testTimeout.
+jest.setTimeout(120_000);
+
 describe('reference integration: a media-server stand-in using the SDK, end to end', () => {
   let svc: RunningService;
   let browser: Browser;

@@ -50,6 +50,9 @@ export async function check(): Promise<string> {
 }
 `;
 
+// Real processes and real waiting (a challenge is polled every 5 s): the root Jest run ignores the e2e project's testTimeout.
+jest.setTimeout(120_000);
+
 describe('the SDK as an npm package: installed from its tarball, used with import and require', () => {
   let svc: RunningService;
   let dir: string;
