@@ -26,7 +26,9 @@ export default [
             { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['type:contracts', 'type:ui'] },
             { sourceTag: 'scope:portal', onlyDependOnLibsWithTags: ['type:contracts', 'type:ui'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['type:sdk', 'type:contracts'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api', 'scope:examples'] },
+            // The reference integration uses only what a plugin author gets: the published SDK.
+            { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['type:sdk'] },
           ],
         },
       ],

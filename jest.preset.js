@@ -27,6 +27,7 @@ module.exports = {
     '^@latchkey/contracts$': path.join(__dirname, 'libs/contracts/src/index.ts'),
     '^@latchkey/policy-engine$': path.join(__dirname, 'libs/policy-engine/src/index.ts'),
     '^@latchkey/client$': path.join(__dirname, 'libs/client/src/index.ts'),
+    '^@latchkey/media-server-standin$': path.join(__dirname, 'examples/media-server-standin/src/standin.ts'),
   },
   testMatch: ['**/?(*.)+(spec|int-spec|e2e-spec).ts'],
 };

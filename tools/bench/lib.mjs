@@ -1,5 +1,5 @@
 // Shared helpers for benchmarks: start the built service on a fresh data directory, sign in, register a server.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,4 +150,16 @@ export async function rememberedDevices(svc, apiKey, externalId, count) {
     devices.push({ externalId, deviceId, token: polled.completion.trustToken });
   }
   return devices;
+}
+
+/** One autocannon run (tools/bench/load.mjs), pinned to core 1 when taskset is there. */
+export function load(url, method, headers, body, seconds) {
+  const pin = fs.existsSync('/usr/bin/taskset');
+  const args = ['tools/bench/load.mjs', url, method, JSON.stringify(headers), body ?? '', String(seconds), '10'];
+  const out = execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+export function median(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }

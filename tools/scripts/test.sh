@@ -7,5 +7,5 @@ export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false TZ=UTC
 
 bash tools/scripts/system-deps.sh
 npx nx run-many -t lint typecheck --outputStyle=stream
-npx nx run-many -t build -p api admin portal --outputStyle=stream
+npx nx run-many -t build -p api admin portal client --outputStyle=stream
 npx jest --ci "$@"

@@ -150,8 +150,21 @@ describe('OpenAPI document', () => {
       if (process.env['UPDATE_OPENAPI'] === '1') fs.writeFileSync(file, text);
       expect(fs.existsSync(file)).toBe(true);
       expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(doc);
+      const schemes = Object.keys(doc.components.securitySchemes);
       for (const r of routes) {
-        expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()]).toBeDefined();
+        const op = doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()];
+        const route = `${r.method} ${r.path}`;
+        expect({ route, defined: op !== undefined }).toEqual({ route, defined: true });
+        // Summary, tag, auth scheme (an existing one; public routes none), error answers, examples.
+        expect({ route, summary: typeof op.summary, tags: op.tags.length }).toEqual({ route, summary: 'string', tags: 1 });
+        for (const requirement of op.security) for (const name of Object.keys(requirement)) expect(schemes).toContain(name);
+        if (r.auth?.kind !== 'public') expect({ route, security: op.security.length > 0, has401: '401' in op.responses }).toEqual({ route, security: true, has401: true });
+        expect({ route, errors: Object.keys(op.responses).some((s) => Number(s) >= 400) }).toEqual({ route, errors: true });
+        const contents = [op.requestBody?.content, ...Object.values(op.responses as Record<string, { content?: unknown }>).map((x) => x.content)].filter(Boolean);
+        for (const content of contents as Record<string, { example?: unknown }>[]) {
+          const json = content['application/json'];
+          expect({ route, example: json?.example !== undefined }).toEqual({ route, example: true });
+        }
       }
     } finally {
       await t.close();

@@ -10,6 +10,7 @@ import { CoreModule, CoreOptions } from './core.module';
 import { DevicesModule } from './devices/devices.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DirectoryModule } from './directory/directory.module';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module';
 import { HealthController } from './health/health.controller';
 import { NotificationsModule } from './notifications/notifications.module';
 import { MembersModule } from './members/members.module';
@@ -25,7 +26,7 @@ import { VERSION } from './version';
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule, AdminsModule, MembersModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule, AdminsModule, MembersModule, ForwardAuthModule];
 
 @Module({})
 export class AppModule {

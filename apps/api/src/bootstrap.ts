@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
@@ -11,10 +10,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '@latchkey/contracts';
 import { AppModule, FEATURE_MODULES } from './app.module';
 import { Clock } from './common/clock';
+import { FastPath, requestIdOf } from './common/fast-path';
 import { PinoNestLogger } from './common/nest-logger';
 import type { AppConfig } from './config/config';
 import { FastLogin } from './decisions/fast-login';
 import { Metrics } from './health/metrics';
+import { ForwardAuthRoute } from './forward-auth/forward-auth.route';
 import { collectRoutes, UNPREFIXED_PATHS } from './openapi/openapi';
 import { clientErrorHandler } from './web/client-errors';
 import { applySecurityHeaders, registerSecurityHeaders } from './web/security-headers';
@@ -26,13 +27,13 @@ export interface CreateAppOptions {
   logLevel?: AppConfig['logLevel'];
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css)$/;
 
 /** Builds the whole service (API, console, member pages) without listening; main.ts and tests share it. */
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  // The login hot path sits in front of Fastify on the HTTP server (see FastLogin).
+  // Two hot paths sit in front of Fastify on the HTTP server: logins (FastLogin) and forward-auth (FastPath).
   let hotPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  const fastPath = new FastPath();
   const headerOpts = { hsts: config.publicUrl.startsWith('https://') };
   const adapter = new FastifyAdapter({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
@@ -45,7 +46,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
           connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.requestTimeoutMs / 4)),
         },
         (req, res) => {
-          if (!hotPath?.(req, res)) handler(req, res);
+          if (!hotPath?.(req, res) && !fastPath.handles(req, res)) handler(req, res);
         },
       );
       // Fastify's own default (Node's 5 s closes media servers' pooled connections under their feet).
@@ -62,10 +63,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     return503OnClosing: true,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
@@ -125,5 +123,6 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   }
   await app.init();
   fastLogin.enable(app);
+  fastPath.install(app.get(ForwardAuthRoute).nodeHandler());
   return app;
 }

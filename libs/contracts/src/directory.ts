@@ -29,7 +29,19 @@ export const ReplaceDirectoryRequest = z
     groups: z.array(DirectoryGroup).max(100_000).default([]),
     libraries: z.array(DirectoryLibrary).max(100_000).default([]),
   })
-  .meta({ id: 'ReplaceDirectoryRequest' });
+  .meta({
+    id: 'ReplaceDirectoryRequest',
+    examples: [
+      {
+        groups: [{ externalId: 'kids', name: 'Kids' }],
+        libraries: [{ externalId: 'home-videos', name: 'Home videos' }],
+        members: [
+          { externalId: '0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c', username: 'alice', displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['kids'] },
+          { externalId: '9bc1d0e2f3a4b5c6d7e8f9a0b1c2d3e4', username: 'bob' },
+        ],
+      },
+    ],
+  });
 export type ReplaceDirectoryRequest = z.infer<typeof ReplaceDirectoryRequest>;
 export type ReplaceDirectoryInput = z.input<typeof ReplaceDirectoryRequest>;
 
@@ -47,7 +59,7 @@ export const PatchDirectoryRequest = z
       })
       .default({ members: [], groups: [], libraries: [] }),
   })
-  .meta({ id: 'PatchDirectoryRequest' });
+  .meta({ id: 'PatchDirectoryRequest', examples: [{ members: [{ externalId: '9bc1d0e2f3a4b5c6d7e8f9a0b1c2d3e4', username: 'bob', email: 'bob@example.com' }], remove: { members: ['0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c'] } }] });
 export type PatchDirectoryRequest = z.infer<typeof PatchDirectoryRequest>;
 export type PatchDirectoryInput = z.input<typeof PatchDirectoryRequest>;
 

@@ -16,3 +16,4 @@ export * from './dashboard';
 export * from './reminders';
 export * from './admins';
 export * from './members';
+export * from './forward-auth';

@@ -130,9 +130,21 @@ export const LoginDecisionRequestSchema = z
     trustToken: TrustToken.optional().meta({ description: 'The remembered-device token Latchkey gave for this device (from a completed challenge or the previous login). Rotated on use: keep the new `trustToken` of the answer.' }),
     appPassword: z.string().min(8).max(200).optional().meta({ description: 'An app password the member typed into an app that cannot show a code prompt; stands in for a challenge where the owner allows it.' }),
   })
-  .meta({ id: 'LoginDecisionRequest' });
+  .meta({
+    id: 'LoginDecisionRequest',
+    examples: [
+      {
+        member: { externalId: '0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c', username: 'alice' },
+        device: { id: 'web-7d1f', name: 'Firefox on Windows' },
+        client: { name: 'Jellyfin Web', version: '10.10.3' },
+        ip: { peer: '192.168.1.2', forwardedFor: ['203.0.113.7'] },
+      },
+    ],
+  });
 export const LoginDecisionRequest = LoginDecisionRequestSchema;
 export type LoginDecisionRequest = z.infer<typeof LoginDecisionRequestSchema>;
+/** What a caller may send (defaults may be left out). */
+export type LoginDecisionInput = z.input<typeof LoginDecisionRequestSchema>;
 
 export const AccessRequest = z
   .strictObject({
@@ -143,8 +155,12 @@ export const AccessRequest = z
     trustToken: TrustToken.optional().meta({ description: 'The device’s current remembered-device token, if it has one (checked, not rotated).' }),
     ip: ClientIp.optional(),
   })
-  .meta({ id: 'AccessRequest' });
+  .meta({
+    id: 'AccessRequest',
+    examples: [{ member: { externalId: '0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c' }, library: { externalId: 'home-videos' }, device: { id: 'web-7d1f' }, challengeId: '6f1c7a52-8d3e-4b9a-9a41-2f0e5d7c1b23' }],
+  });
 export type AccessRequest = z.infer<typeof AccessRequest>;
+export type AccessInput = z.input<typeof AccessRequest>;
 
 export const DecisionKinds = ['allow', 'allow_in_grace', 'challenge', 'enrol_required', 'deny'] as const;
 
@@ -174,7 +190,29 @@ export const DecisionResponse = z
     trustToken: z.string().nullable().meta({ description: 'When the login presented a valid remembered-device token: its replacement. Store it for this device; the old one stops working.' }),
     trustExpiresAt: Timestamp.nullable().meta({ description: 'When `trustToken` expires (null for a paired device: until revoked).' }),
   })
-  .meta({ id: 'DecisionResponse' });
+  .meta({
+    id: 'DecisionResponse',
+    examples: [
+      {
+        decision: 'challenge',
+        reasons: [{ code: 'compliant_needs_verification', policyId: '9d2b4f1e-3c5a-4e7b-8f90-1a2b3c4d5e6f', message: 'Confirm it is you with your second factor.' }],
+        explanation: 'The owner of this media server asks you to confirm it is you: open the link or enter the code shown.',
+        deadline: null,
+        daysLeft: null,
+        enrolUrl: null,
+        challenge: {
+          id: '6f1c7a52-8d3e-4b9a-9a41-2f0e5d7c1b23',
+          expiresAt: '2026-03-01T12:10:00.000Z',
+          portalUrl: 'https://mfa.example.com/verify#link=…&challenge=6f1c7a52-8d3e-4b9a-9a41-2f0e5d7c1b23',
+          userCode: 'WDJB-MJHT',
+          verificationUri: 'https://mfa.example.com/pair',
+          interval: 5,
+          methods: ['passkey', 'totp'],
+        },
+        restrictedLibraries: [],
+      },
+    ],
+  });
 export type DecisionResponse = z.infer<typeof DecisionResponse>;
 
 export const ChallengeStatus = z
@@ -196,5 +234,17 @@ export const ChallengeStatus = z
       .nullable()
       .meta({ description: 'When completed: a token signed by Latchkey, bound to this member and device.' }),
   })
-  .meta({ id: 'ChallengeStatus' });
+  .meta({
+    id: 'ChallengeStatus',
+    examples: [
+      {
+        id: '6f1c7a52-8d3e-4b9a-9a41-2f0e5d7c1b23',
+        status: 'completed',
+        interval: 5,
+        slowDown: false,
+        expiresAt: '2026-03-01T12:10:00.000Z',
+        completion: { token: 'v1.6f1c7a52-8d3e-4b9a-9a41-2f0e5d7c1b23.1772366460000.Qm9n…', memberExternalId: '0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c', deviceId: 'web-7d1f', completedAt: '2026-03-01T12:01:00.000Z' },
+      },
+    ],
+  });
 export type ChallengeStatus = z.infer<typeof ChallengeStatus>;

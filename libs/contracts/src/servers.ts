@@ -25,6 +25,17 @@ const ProxyAddress = z
   .max(64)
   .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range');
 
+/** A host a reverse proxy protects with forward-auth: `media.example.com`, or with a port `media.example.com:8443`. */
+export const ForwardAuthHost = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(260)
+  .regex(
+    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/,
+    'must be a host name, optionally with a port (media.example.com or media.example.com:8443)',
+  );
+
 export const UpdateServerRequest = z
   .strictObject({
     name: text(100).optional(),
@@ -35,8 +46,13 @@ export const UpdateServerRequest = z
       .max(50)
       .optional()
       .meta({ description: 'Reverse proxies in front of the media server: their X-Forwarded-For (sent as ip.forwardedFor) is believed.' }),
+    forwardAuthHosts: z
+      .array(ForwardAuthHost)
+      .max(50)
+      .optional()
+      .meta({ description: 'Hosts a reverse proxy protects with forward-auth (GET /api/v1/forward-auth) for this server. A host belongs to one server.' }),
   })
-  .meta({ id: 'UpdateServerRequest' });
+  .meta({ id: 'UpdateServerRequest', examples: [{ name: 'Living room', trustedProxies: ['192.168.1.2'], forwardAuthHosts: ['media.example.com'] }] });
 export type UpdateServerRequest = z.infer<typeof UpdateServerRequest>;
 
 export const Server = z
@@ -52,6 +68,7 @@ export const Server = z
       lastUsedAt: Timestamp.nullable(),
     }),
     trustedProxies: z.array(z.string()),
+    forwardAuthHosts: z.array(z.string()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

@@ -15,7 +15,7 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -59,7 +59,8 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     setupUrl,
     output: () => out,
     stop: async () => {
-      if (child.exitCode === null) {
+      // Killed by a signal, a child has a signalCode and no exitCode: stopping twice must not wait forever.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

@@ -56,6 +56,7 @@ export function aServer(overrides: Partial<Server> = {}): Server {
     baseUrl: 'http://jellyfin.lan:8096',
     apiKey: { active: true, prefix: 'lk_srv_ab12', createdAt: '2026-01-01T10:00:00.000Z', lastUsedAt: null },
     trustedProxies: [],
+    forwardAuthHosts: [],
     createdAt: '2026-01-01T10:00:00.000Z',
     updatedAt: '2026-01-01T10:00:00.000Z',
     ...overrides,

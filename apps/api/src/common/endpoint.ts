@@ -28,7 +28,32 @@ export interface EndpointSpec {
   errors?: ErrorCode[];
   /** Route-specific body limit in bytes, when larger than the global one. */
   bodyLimit?: 'directory';
+  /** Security schemes of the OpenAPI document, when not the ones the auth marker implies. */
+  security?: string[];
+  /** Other non-error answers, by status (e.g. a redirect). */
+  otherResponses?: Record<string, { description: string; headers?: Record<string, string> }>;
+  /** Headers of the success answer, with what they mean. */
+  responseHeaders?: Record<string, string>;
 }
+
+/**
+ * A route Fastify serves directly, outside Nest's pipeline (guard, interceptors), because it must answer
+ * in microseconds. It handles its own authentication and errors; declaring it here puts it in the OpenAPI
+ * document and in the route tests like any other.
+ */
+export interface RawRoute {
+  method: 'GET';
+  path: string;
+  /** OpenAPI tag and operation id prefix. */
+  tag: string;
+  handler: string;
+  auth: AuthRequirement;
+  spec: EndpointSpec;
+}
+
+export const RAW_ROUTES_METADATA = 'latchkey:raw-routes';
+
+export const RawRoutes = (routes: RawRoute[]): ClassDecorator => SetMetadata(RAW_ROUTES_METADATA, routes);
 
 export function Endpoint(spec: EndpointSpec): MethodDecorator {
   return applyDecorators(SetMetadata(ENDPOINT_METADATA, spec), HttpCode(spec.status ?? 200));

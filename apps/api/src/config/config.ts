@@ -67,6 +67,11 @@ const EnvSchema = z.object({
     .transform((s) => [...new Set(s.split(',').map(Number))].sort((a, b) => b - a))
     .pipe(z.array(z.number().int().max(365, 'must be at most 365 days'))),
   LATCHKEY_SCHEDULER_TICK_SECONDS: intIn(5, 3600).default(60),
+  LATCHKEY_FORWARD_AUTH_COOKIE_DOMAIN: z
+    .string()
+    .regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'must be a domain such as example.com (the protected hosts and Latchkey must share it)')
+    .optional(),
+  LATCHKEY_FORWARD_AUTH_CACHE_SECONDS: intIn(0, 60).default(5),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -112,6 +117,12 @@ export interface AppConfig {
   reminderDays: number[];
   /** How often each instance's scheduler looks for due jobs. */
   schedulerTickSeconds: number;
+  forwardAuth: {
+    /** Domain of the forward-auth session cookie (shared by Latchkey and the protected hosts); null = host-only. */
+    cookieDomain: string | null;
+    /** How long a session's answer is remembered in memory (0 = never); any database write forgets all answers. */
+    cacheSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -199,6 +210,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     reminderDays: e.LATCHKEY_REMINDER_DAYS,
     schedulerTickSeconds: e.LATCHKEY_SCHEDULER_TICK_SECONDS,
+    forwardAuth: {
+      cookieDomain: e.LATCHKEY_FORWARD_AUTH_COOKIE_DOMAIN?.replace(/^\./, '').toLowerCase() ?? null,
+      cacheSeconds: e.LATCHKEY_FORWARD_AUTH_CACHE_SECONDS,
+    },
   };
 }
 

@@ -17,6 +17,7 @@ const sqliteQueues = new Map<string, { tail: Promise<unknown> }>();
 export class Db {
   readonly kind: 'sqlite' | 'postgres';
   private readonly queue: { tail: Promise<unknown> };
+  private epoch = 0;
 
   constructor(readonly dataSource: DataSource) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
@@ -40,13 +41,30 @@ export class Db {
     return this.dataSource.manager;
   }
 
+  /**
+   * Changes whenever a write of this process ends (committed or not). In-memory answers derived from the
+   * database (forward-auth's session cache) are kept only while it stays the same.
+   */
+  get writeEpoch(): number {
+    return this.epoch;
+  }
+
   write<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind === 'postgres') return this.dataSource.transaction(fn);
+    this.epoch++;
+    const bump = () => {
+      this.epoch++;
+    };
+    if (this.kind === 'postgres') {
+      const pg = this.dataSource.transaction(fn);
+      pg.then(bump, bump);
+      return pg;
+    }
     const run = this.queue.tail.then(() => this.dataSource.transaction(fn));
     this.queue.tail = run.then(
       () => undefined,
       () => undefined,
     );
+    run.then(bump, bump);
     return run;
   }
 

@@ -26,6 +26,8 @@ export class ServerEntity {
   @TimestampColumn('api_key_last_used_at', { nullable: true }) apiKeyLastUsedAt!: Date | null;
   /** Proxies in front of this server's clients whose X-Forwarded-For the server may pass on (JSON list). */
   @Column({ name: 'trusted_proxies', type: 'text', nullable: true }) trustedProxies!: string | null;
+  /** Host names (optionally host:port) a reverse proxy protects with forward-auth for this server (JSON list). */
+  @Column({ name: 'forward_auth_hosts', type: 'text', nullable: true }) forwardAuthHosts!: string | null;
   @TimestampColumn('created_at') createdAt!: Date;
   @TimestampColumn('updated_at') updatedAt!: Date;
 }

@@ -111,13 +111,40 @@ export class PasskeysService {
       await this.audit.record({ type: 'passkey.verify', outcome: 'denied', ...auditIds(subject), ip, details: { reason: factor ? 'credential of another account' : 'unknown credential' } });
       return false;
     }
+    return this.checkAssertion(factor, subject, assertion, (c) => this.consumeChallenge(subject, 'authentication', c, challengeId), ip);
+  }
+
+  /**
+   * Options for signing in with a passkey alone (forward-auth sign-in): no account is named, the browser
+   * offers the member's discoverable passkeys, and user verification is required — a passkey that
+   * verifies its user is multi-factor on its own.
+   */
+  async signInOptions(): Promise<Record<string, unknown>> {
+    const options = await generateAuthenticationOptions({ rpID: this.config.webauthn.rpId, userVerification: 'required', timeout: CHALLENGE_TTL_MS });
+    await this.storeChallenge(null, 'authentication', options.challenge);
+    return options as unknown as Record<string, unknown>;
+  }
+
+  /** The member whose active passkey produced this user-verified assertion for a sign-in challenge, or null. */
+  async verifySignIn(assertion: Record<string, unknown>, ip: string): Promise<string | null> {
+    const credentialId = typeof assertion['id'] === 'string' ? assertion['id'] : '';
+    const factor = credentialId ? await this.db.manager.findOneBy(FactorEntity, { credentialId }) : null;
+    if (!factor || factor.status !== 'active' || !factor.memberId) {
+      await this.audit.record({ type: 'passkey.sign_in', outcome: 'denied', ip, details: { reason: 'unknown credential' } });
+      return null;
+    }
+    const subject: Subject = { kind: 'member', id: factor.memberId };
+    return (await this.checkAssertion(factor, subject, assertion, (c) => this.consumeChallenge(null, 'authentication', c), ip)) ? factor.memberId : null;
+  }
+
+  private async checkAssertion(factor: FactorEntity, subject: Subject, assertion: Record<string, unknown>, expectedChallenge: (c: string) => Promise<boolean>, ip: string): Promise<boolean> {
     try {
       const result = await verifyAuthenticationResponse({
         response: assertion as unknown as AuthenticationResponseJSON,
-        expectedChallenge: (c) => this.consumeChallenge(subject, 'authentication', c, challengeId),
+        expectedChallenge,
         expectedOrigin: this.config.webauthn.origins,
         expectedRPID: this.config.webauthn.rpId,
-        credential: { id: credentialId, publicKey: Buffer.from(factor.secret ?? '', 'base64url'), counter: factor.signCount ?? 0, transports: splitTransports(factor.transports) as never },
+        credential: { id: factor.credentialId ?? '', publicKey: Buffer.from(factor.secret ?? '', 'base64url'), counter: factor.signCount ?? 0, transports: splitTransports(factor.transports) as never },
         requireUserVerification: true,
       });
       if (!result.verified) return false;
@@ -142,14 +169,16 @@ export class PasskeysService {
     }
   }
 
-  private async storeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string, challengeId: string | null = null): Promise<void> {
+  /** A subject of null: a sign-in challenge, not issued to anyone in particular (a discoverable passkey answers it). */
+  private async storeChallenge(subject: Subject | null, kind: WebAuthnChallengeEntity['kind'], challenge: string, challengeId: string | null = null): Promise<void> {
     const now = this.clock.now();
-    const row = Object.assign(new WebAuthnChallengeEntity(), { id: newId(), ...subjectColumns(subject), challengeId, kind, challenge, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS), usedAt: null });
+    const owner = subject ? subjectColumns(subject) : { memberId: null, adminId: null };
+    const row = Object.assign(new WebAuthnChallengeEntity(), { id: newId(), ...owner, challengeId, kind, challenge, createdAt: now, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS), usedAt: null });
     await this.db.write((m) => m.insert(WebAuthnChallengeEntity, row));
   }
 
   /** True for exactly one caller: the challenge was issued to this subject, is unexpired and unused. */
-  private async consumeChallenge(subject: Subject, kind: WebAuthnChallengeEntity['kind'], challenge: string, challengeId: string | null = null): Promise<boolean> {
+  private async consumeChallenge(subject: Subject | null, kind: WebAuthnChallengeEntity['kind'], challenge: string, challengeId: string | null = null): Promise<boolean> {
     const now = this.clock.now();
     return this.db.write(async (m) => {
       const qb = m
@@ -160,7 +189,7 @@ export class PasskeysService {
         .andWhere('kind = :kind', { kind })
         .andWhere('used_at IS NULL')
         .andWhere('expires_at > :now', { now: now.getTime() })
-        .andWhere(subject.kind === 'member' ? 'member_id = :sid' : 'admin_id = :sid', { sid: subject.id });
+        .andWhere(!subject ? 'member_id IS NULL AND admin_id IS NULL' : subject.kind === 'member' ? 'member_id = :sid' : 'admin_id = :sid', subject ? { sid: subject.id } : {});
       if (challengeId) qb.andWhere('challenge_id = :cid', { cid: challengeId });
       else qb.andWhere('challenge_id IS NULL');
       return (await qb.execute()).affected === 1;

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ErrorMessages } from '@latchkey/contracts';
 import { z, ZodType } from 'zod';
-import { AUTH_METADATA, AuthRequirement, ENDPOINT_METADATA, EndpointSpec } from '../common/endpoint';
+import { AUTH_METADATA, AuthRequirement, ENDPOINT_METADATA, EndpointSpec, RAW_ROUTES_METADATA, RawRoute } from '../common/endpoint';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -28,6 +28,9 @@ export function isUnprefixed(rel: string): boolean {
 export function collectRoutes(modules: Type[]): RouteInfo[] {
   const routes: RouteInfo[] = [];
   for (const mod of modules) {
+    for (const raw of (Reflect.getMetadata(RAW_ROUTES_METADATA, mod) ?? []) as RawRoute[]) {
+      routes.push({ method: raw.method, path: raw.path, controller: `${raw.tag}Controller`, handler: raw.handler, spec: raw.spec, auth: raw.auth });
+    }
     const controllers: Type[] = Reflect.getMetadata('controllers', mod) ?? [];
     for (const controller of controllers) {
       const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '').replace(/^\/|\/$/g, '');
@@ -83,7 +86,7 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
       summary: r.spec.summary,
       ...(r.spec.description ? { description: r.spec.description } : {}),
       tags: [r.controller.replace(/Controller$/, '')],
-      security: security(r.auth),
+      security: r.spec.security ? r.spec.security.map((name) => ({ [name]: [] })) : security(r.auth),
     };
     const parameters: unknown[] = [];
     for (const [where, schema] of [['path', r.spec.params], ['query', r.spec.query]] as const) {
@@ -96,15 +99,22 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
       }
     }
     if (parameters.length) op['parameters'] = parameters;
-    if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: toSchema(r.spec.body) } } };
+    const json = (schema: ZodType) => {
+      const js = toSchema(schema);
+      return { schema: js, example: exampleOf(js, schemas) };
+    };
+    if (r.spec.body) op['requestBody'] = { required: true, content: { 'application/json': json(r.spec.body) } };
     const status = String(r.spec.status ?? 200);
+    const headers = (h: Record<string, string> | undefined) =>
+      h ? { headers: Object.fromEntries(Object.entries(h).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {};
     const responses: Record<string, unknown> = {
       [status]: r.spec.produces
-        ? { description: 'Success', content: Object.fromEntries(r.spec.produces.map((p) => [p.contentType, { schema: p.schema ? toSchema(p.schema) : { type: 'string' } }])) }
+        ? { description: 'Success', ...headers(r.spec.responseHeaders), content: Object.fromEntries(r.spec.produces.map((p) => [p.contentType, p.schema ? json(p.schema) : { schema: { type: 'string' } }])) }
         : r.spec.response
-          ? { description: 'Success', content: { 'application/json': { schema: toSchema(r.spec.response) } } }
-          : { description: status === '204' ? 'Done; no content' : 'Success' },
+          ? { description: 'Success', ...headers(r.spec.responseHeaders), content: { 'application/json': json(r.spec.response) } }
+          : { description: status === '204' ? 'Done; no content' : 'Success', ...headers(r.spec.responseHeaders) },
     };
+    for (const [s, other] of Object.entries(r.spec.otherResponses ?? {})) responses[s] = { description: other.description, ...headers(other.headers) };
     const codesByStatus: Record<string, string[]> = {};
     const add = (s: string, c: string) => {
       const list = (codesByStatus[s] ??= []);
@@ -145,10 +155,65 @@ export function buildOpenApi(modules: Type[], version: string): JsonSchema {
         serverApiKey: { type: 'http', scheme: 'bearer', description: 'A media server API key (lk_srv_…), shown once when the server is registered.' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'A personal admin API token (lk_adm_…).' },
         adminSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_admin', description: 'The console session cookie (__Host-latchkey_admin over https). State-changing requests also need the X-CSRF-Token header.' },
-        memberSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_member', description: 'The member pages session cookie, started from a link the media server minted (__Host-latchkey_member over https). State-changing requests also need the X-CSRF-Token header.' },
+        memberSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_member', description: 'The member pages session cookie (__Host-latchkey_member over https), started from a link the media server minted or a sign-in. State-changing requests also need the X-CSRF-Token header.' },
+        forwardAuthSession: { type: 'apiKey', in: 'cookie', name: 'latchkey_proxy', description: 'The forward-auth session cookie (__Secure-latchkey_proxy over https; may be scoped to a parent domain), opened by a complete sign-in at /sign-in. Read only by GET /api/v1/forward-auth, which also believes X-Original-URL / X-Forwarded-* only from LATCHKEY_TRUSTED_PROXIES.' },
       },
     },
   };
+}
+
+const SAMPLE_STRINGS: Record<string, string> = {
+  uuid: '3f0c2a9e-8b1d-4c6e-9a57-2d4b8e1f7c30',
+  'date-time': '2026-03-01T12:00:00.000Z',
+  email: 'alice@example.com',
+  uri: 'https://media.example.com/',
+  url: 'https://media.example.com/',
+};
+
+/**
+ * An example value for a JSON schema: its own `examples` or `default` where it has them (written in the zod
+ * schemas with `.meta({ examples })`), else one made from its shape — enum values, formats, minimums —
+ * so that every request and response in the document shows what it looks like.
+ */
+export function exampleOf(schema: JsonSchema, components: Record<string, JsonSchema>, name = '', depth = 0): unknown {
+  if (depth > 8) return null;
+  const ref = schema['$ref'];
+  if (typeof ref === 'string') {
+    const target = components[ref.replace('#/components/schemas/', '')];
+    return target ? exampleOf(target, components, name, depth + 1) : null;
+  }
+  const examples = schema['examples'];
+  if (Array.isArray(examples) && examples.length) return examples[0];
+  if ('default' in schema) return schema['default'];
+  if ('const' in schema) return schema['const'];
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  const options = (schema['anyOf'] ?? schema['oneOf']) as JsonSchema[] | undefined;
+  if (options) {
+    const first = options.find((o) => o['type'] !== 'null') ?? options[0];
+    return first ? exampleOf(first, components, name, depth + 1) : null;
+  }
+  const type = Array.isArray(schema['type']) ? (schema['type'] as string[]).find((x) => x !== 'null') : schema['type'];
+  switch (type) {
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, exampleOf(v, components, k, depth + 1)]));
+    }
+    case 'array': {
+      const items = schema['items'] as JsonSchema | undefined;
+      return items ? [exampleOf(items, components, name, depth + 1)] : [];
+    }
+    case 'string':
+      return SAMPLE_STRINGS[String(schema['format'])] ?? (name ? `example ${name}` : 'example');
+    case 'integer':
+    case 'number':
+      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 1;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return {};
+  }
 }
 
 function security(auth: AuthRequirement | undefined): unknown[] {
@@ -173,7 +238,15 @@ function statusOf(code: string): number {
     case 'not_found':
     case 'admin_not_found':
     case 'invite_not_found':
+    case 'member_not_found':
+    case 'challenge_not_found':
+    case 'factor_not_found':
+    case 'policy_not_found':
+    case 'exemption_not_found':
       return 404;
+    case 'verification_required':
+    case 'mfa_required':
+      return 403;
     case 'setup_already_done':
     case 'conflict':
     case 'last_owner':

@@ -7,8 +7,8 @@ import { Db } from '../database/db';
 export class ServersRepository {
   constructor(private readonly db: Db) {}
 
-  list(): Promise<ServerEntity[]> {
-    return this.db.manager.find(ServerEntity, { order: { createdAt: 'ASC' } });
+  list(m: EntityManager = this.db.manager): Promise<ServerEntity[]> {
+    return m.find(ServerEntity, { order: { createdAt: 'ASC' } });
   }
 
   findById(id: string, m: EntityManager = this.db.manager): Promise<ServerEntity | null> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { CreateServerRequest, Server, ServerWithApiKey, TokenPrefixes, UpdateServerRequest } from '@latchkey/contracts';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
@@ -30,6 +31,7 @@ export class ServersService {
       apiKeyCreatedAt: now,
       apiKeyLastUsedAt: null,
       trustedProxies: null,
+      forwardAuthHosts: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -53,6 +55,11 @@ export class ServersService {
       if (input.kind !== undefined) changes.kind = input.kind;
       if (input.baseUrl !== undefined) changes.baseUrl = normaliseBaseUrl(input.baseUrl);
       if (input.trustedProxies !== undefined) changes.trustedProxies = JSON.stringify(input.trustedProxies);
+      if (input.forwardAuthHosts !== undefined) {
+        const hosts = [...new Set(input.forwardAuthHosts)];
+        await this.requireHostsFree(m, id, hosts);
+        changes.forwardAuthHosts = JSON.stringify(hosts);
+      }
       await this.repo.update(m, id, changes);
       return toServer({ ...server, ...changes } as ServerEntity);
     });
@@ -87,7 +94,16 @@ export class ServersService {
     if (!server.apiKeyLastUsedAt || now.getTime() - server.apiKeyLastUsedAt.getTime() > 60_000) {
       await this.db.write((m) => this.repo.touchApiKey(m, server.id, now));
     }
-    return { id: server.id, trustedProxies: server.trustedProxies ? (JSON.parse(server.trustedProxies) as string[]) : [] };
+    return { id: server.id, trustedProxies: jsonList(server.trustedProxies) };
+  }
+
+  /** A forward-auth host belongs to one server: the proxy's question must have one answer. */
+  private async requireHostsFree(m: EntityManager, id: string, hosts: string[]): Promise<void> {
+    for (const other of await this.repo.list(m)) {
+      if (other.id === id) continue;
+      const taken = jsonList(other.forwardAuthHosts).find((h) => hosts.includes(h));
+      if (taken) throw new AppException(409, 'conflict', `${taken} is already protected for ${other.name}.`);
+    }
   }
 
   /**
@@ -118,6 +134,10 @@ export class ServersService {
   }
 }
 
+function jsonList(v: string | null): string[] {
+  return v ? (JSON.parse(v) as string[]) : [];
+}
+
 function normaliseBaseUrl(url: string): string {
   const u = new URL(url);
   u.hash = '';
@@ -137,7 +157,8 @@ export function toServer(s: ServerEntity): Server {
       createdAt: isoOrNull(s.apiKeyCreatedAt),
       lastUsedAt: isoOrNull(s.apiKeyLastUsedAt),
     },
-    trustedProxies: s.trustedProxies ? (JSON.parse(s.trustedProxies) as string[]) : [],
+    trustedProxies: jsonList(s.trustedProxies),
+    forwardAuthHosts: jsonList(s.forwardAuthHosts),
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
   };

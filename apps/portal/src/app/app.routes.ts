@@ -28,6 +28,11 @@ export const routes: Routes = [
     loadComponent: () => import('./pages/security/security-page').then((m) => m.SecurityPage),
   },
   {
+    path: 'sign-in',
+    title: 'Sign in · Latchkey',
+    loadComponent: () => import('./pages/sign-in/sign-in-page').then((m) => m.SignInPage),
+  },
+  {
     path: '**',
     title: 'Page not found · Latchkey',
     loadComponent: () => import('./pages/not-found/not-found-page').then((m) => m.NotFoundPage),

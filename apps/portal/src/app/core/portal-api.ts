@@ -5,6 +5,9 @@ import type {
   EmailCodeSent,
   FactorList,
   MemberSecurity,
+  ForwardAuthSignInInfo,
+  PasswordSignInResult,
+  SignInDone,
   MemberSelf,
   PairingRequest,
   PairingStarted,
@@ -124,6 +127,23 @@ export class PortalApi {
   }
   answerPairing(answer: 'approve' | 'deny'): Promise<PairingRequest> {
     return this.call<PairingRequest>('POST', `/me/pairing/${answer}`, {});
+  }
+
+  /** Signing in for a page behind forward-auth (`rd`: the page to return to). */
+  signInInfo(rd: string): Promise<ForwardAuthSignInInfo> {
+    return this.call<ForwardAuthSignInInfo>('GET', `/forward-auth/sign-in?rd=${encodeURIComponent(rd)}`);
+  }
+  signInWithPassword(rd: string, username: string, password: string): Promise<PasswordSignInResult> {
+    return this.call<PasswordSignInResult>('POST', '/forward-auth/sign-in/password', { rd, username, password });
+  }
+  completeSignIn(rd: string): Promise<SignInDone> {
+    return this.call<SignInDone>('POST', '/forward-auth/sign-in/complete', { rd });
+  }
+  signInPasskeyOptions(rd: string): Promise<JsonObject> {
+    return this.call<JsonObject>('POST', '/forward-auth/sign-in/passkey/options', { rd });
+  }
+  signInWithPasskey(rd: string, response: JsonObject): Promise<SignInDone> {
+    return this.call<SignInDone>('POST', '/forward-auth/sign-in/passkey', { rd, response });
   }
 
   security(): Promise<MemberSecurity> {
