@@ -8,7 +8,7 @@ import { Jellyfin } from '@jellyfin/sdk';
 import type { AuthenticationResult } from '@jellyfin/sdk/lib/generated-client/models';
 import { getAuthenticationApi } from '@jellyfin/sdk/lib/utils/api/authentication-api';
 import { AdminCredentials, credentialsFrom, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '@latchkey/api-testing';
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig } from './config/config';
 import { JellyfinGateway } from './gateway';
 import { JellyfinStandIn } from './testing/jellyfin-stand-in';
 import { TrustStore } from './trust-store';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LatchkeyClient, LatchkeyError, type ChallengeStatus, type DecisionResponse } from '@latchkey/client';
 import { ClientAddress, embyAuthorizationOf, isAuthenticationPath } from './auth-request';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from './config/config';
 import { createUpstream, endToEndHeaders, forwardHeaders, proxyBuffered, proxyStream, proxyUpgrade, sendJson, type Upstream } from './proxy';
 import { TrustStore } from './trust-store';
 

@@ -1,4 +1,4 @@
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig } from './config/config';
 import { JellyfinGateway } from './gateway';
 
 async function main(): Promise<void> {

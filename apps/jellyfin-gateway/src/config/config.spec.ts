@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadGatewayConfig } from './config';
-import { TrustStore } from './trust-store';
+import { TrustStore } from '../trust-store';
 
 describe('gateway configuration', () => {
   const base = { JELLYFIN_URL: 'http://jellyfin:8096', LATCHKEY_URL: 'http://latchkey:8080', LATCHKEY_API_KEY: 'lk_srv_abcdefgh' };
