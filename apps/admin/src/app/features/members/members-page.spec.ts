@@ -109,7 +109,7 @@ describe('MembersPage', () => {
     await settle(fixture);
   });
 
-  it('acts on a selection: reset MFA after confirming, with the reminder button shown as coming', async () => {
+  it('acts on a selection: reset MFA after confirming', async () => {
     await open();
     http.expectOne(isList()).flush({ items: [aMember(1), aMember(2), aMember(3)], nextCursor: null });
     await settle(fixture);
@@ -119,8 +119,7 @@ describe('MembersPage', () => {
     await settle(fixture);
     expect(root.querySelector('.bulk')?.textContent).toContain('2 selected');
     const remind = Array.from(root.querySelectorAll<HTMLButtonElement>('.bulk button')).find((b) => b.textContent?.includes('Send reminder'));
-    expect(remind?.disabled).toBe(true);
-    expect(remind?.closest('[title]')?.getAttribute('title')).toBe('Coming with reminders');
+    expect(remind?.disabled).toBe(false);
 
     click(root, '.bulk button', 'Reset MFA');
     await settle(fixture);
@@ -169,5 +168,24 @@ describe('MembersPage', () => {
     http.expectOne(isList()).flush({ items: [aMember(1)], nextCursor: null });
     await settle(fixture);
     expect(root.querySelectorAll('input[type="checkbox"][aria-label^="Select"]')).toHaveLength(0);
+  });
+  it('sends reminders to a selection after confirming, and says who was skipped and why', async () => {
+    await open();
+    http.expectOne(isList()).flush({ items: [aMember(1), aMember(2)], nextCursor: null });
+    await settle(fixture);
+    const boxes = root.querySelectorAll<HTMLInputElement>('tbody input[type="checkbox"]');
+    boxes[0]?.click();
+    boxes[1]?.click();
+    await settle(fixture);
+    click(root, '.bulk button', 'Send reminder');
+    await settle(fixture);
+    const dialog = root.querySelector('dialog[open]') as HTMLElement;
+    expect(dialog.textContent).toContain('Send a reminder to 2 members?');
+    click(dialog, 'button', 'Send reminders');
+    const req = http.expectOne({ method: 'POST', url: '/api/v1/reminders' });
+    expect(req.request.body).toEqual({ memberIds: [aMember(1).id, aMember(2).id] });
+    req.flush({ results: [{ memberId: aMember(1).id, status: 'sent', reason: null }, { memberId: aMember(2).id, status: 'skipped', reason: 'no_email' }] });
+    await settle(fixture);
+    expect(root.querySelector('.alert-success')?.textContent).toContain('1 reminder sent. 1 skipped (no e-mail address).');
   });
 });

@@ -4,6 +4,7 @@ import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 import { FieldControl, FormField } from '@latchkey/ui';
 import { AdminApi, MemberQuery } from '../../core/admin-api';
+import { DashboardApi } from '../../core/dashboard-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { FACTOR_KINDS, MEMBER_STATUSES, type BulkResult, type DirectoryEntry, type MemberListItem, type MemberSort, type Policy, type Server } from '../../core/api-types';
 import { SessionStore } from '../../core/session-store';
@@ -14,7 +15,15 @@ import { factorLabel, statusClass, statusLabel } from './member-labels';
 
 export const MEMBERS_PAGE_SIZE = 50;
 
-export type BulkAction = 'exempt' | 'sign_out' | 'reset_mfa';
+/** Why a reminder was not sent, in the owner's words. */
+const SKIP_WORDS: Record<string, string> = {
+  not_required: 'nothing to set up',
+  no_email: 'no e-mail address',
+  not_found: 'not found',
+  email_unavailable: 'e-mail is not set up',
+};
+
+export type BulkAction = 'exempt' | 'sign_out' | 'reset_mfa' | 'remind';
 
 /** The filters the table shows, kept while the owner opens a member and comes back. */
 export interface MemberFilters {
@@ -50,6 +59,7 @@ export class MembersTableState {
 })
 export class MembersPage implements OnInit {
   private readonly api = inject(AdminApi);
+  private readonly reminders = inject(DashboardApi);
   private readonly state = inject(MembersTableState);
   protected readonly canChange = inject(SessionStore).canChange;
 
@@ -226,6 +236,21 @@ export class MembersPage implements OnInit {
     const action = this.action.pending();
     if (action === 'sign_out') await this.run((ids) => this.api.bulkSignOut(ids), (n) => `${n} signed out everywhere: their devices must verify again.`);
     if (action === 'reset_mfa') await this.run((ids) => this.api.bulkResetMfa(ids), (n) => `MFA reset for ${n}: they must set up a sign-in method again.`);
+  }
+
+  /** Reminders now, for the selection (the API skips members who need none or cannot be reached). */
+  protected async remind(): Promise<void> {
+    const ok = await this.action.run(async () => {
+      const { results } = await this.reminders.sendReminders([...this.selected().keys()]);
+      const sent = results.filter((r) => r.status === 'sent').length;
+      const skipped = results.filter((r) => r.status === 'skipped');
+      const failed = results.filter((r) => r.status === 'failed').length;
+      const parts = [`${sent} reminder${sent === 1 ? '' : 's'} sent.`];
+      if (skipped.length) parts.push(`${skipped.length} skipped (${[...new Set(skipped.map((r) => SKIP_WORDS[r.reason ?? 'not_required']))].join('; ')}).`);
+      if (failed) parts.push(`${failed} could not be sent; try again later.`);
+      this.notice.set(parts.join(' '));
+    });
+    if (ok) this.clearSelection();
   }
 
   private async run(call: (ids: string[]) => Promise<BulkResult>, done: (who: string) => string): Promise<void> {
