@@ -1,11 +1,13 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ForwardAuthMode, ForwardAuthQuery } from '@latchkey/contracts';
 import type { EndpointSpec, RawRoute } from '../common/endpoint';
 import { requestIdOf } from '../common/fast-path';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { Metrics } from '../health/metrics';
+import { apiSecurityHeaders } from '../web/security-headers';
 import { ForwardAuthAnswer, ForwardAuthService } from './forward-auth.service';
 
 export const FORWARD_AUTH_PATH = '/api/v1/forward-auth';
@@ -49,7 +51,12 @@ export class ForwardAuthRoute implements OnApplicationBootstrap {
     private readonly adapter: HttpAdapterHost,
     private readonly forwardAuth: ForwardAuthService,
     private readonly metrics: Metrics,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.securityHeaders = apiSecurityHeaders({ hsts: config.publicUrl.startsWith('https://') });
+  }
+
+  private readonly securityHeaders: [string, string][];
 
   onApplicationBootstrap(): void {
     this.adapter.httpAdapter.getInstance<FastifyInstance>().route({
@@ -90,8 +97,8 @@ export class ForwardAuthRoute implements OnApplicationBootstrap {
   private write(req: IncomingMessage, res: ServerResponse, requestId: string, answer: ForwardAuthAnswer): void {
     this.metrics.forwardAuth.inc({ status: String(answer.status) });
     res.statusCode = answer.status;
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('x-content-type-options', 'nosniff');
+    // The API's security headers (CSP, nosniff, no framing, no referrer, no-store …), as on every answer.
+    for (const [name, value] of this.securityHeaders) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
     for (const name in answer.headers) res.setHeader(name, answer.headers[name] as string);
     if (answer.status === 200) {

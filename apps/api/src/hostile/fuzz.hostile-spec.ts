@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { credKind, extraHeaders, mutateBody, pathParam, queryString, wire } from './generators';
-import { errorShapeProblem, headerProblem, CredKind, inject, mayPass, newTally, openApi, Operation, report, SCALE, SEED, startWorld, World } from './kit';
+import { ANY_METHOD_PATHS, errorShapeProblem, headerProblem, CredKind, inject, mayPass, newTally, openApi, Operation, report, SCALE, SEED, startWorld, World } from './kit';
 
 /**
  * Input fuzzing, generated from the OpenAPI document the running service publishes: every operation gets
@@ -81,7 +81,7 @@ describe('hostile input, generated from the OpenAPI document', () => {
 
   it('every path answers other methods with a 404/405 in the error shape', async () => {
     const paths = [...new Set(ops.map((o) => o.path))];
-    for (const p of paths) {
+    for (const p of paths.filter((x) => !ANY_METHOD_PATHS.includes(x))) {
       for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND'] as const) {
         const concrete = p.replace(/:(\w+)/g, w.ids[0] ?? 'x');
         // Skip methods the path has, also through another route's parameter (DELETE /me/factors/email is DELETE /me/factors/:factorId).

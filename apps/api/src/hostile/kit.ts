@@ -270,6 +270,9 @@ export function registeredRoutes(t: TestApp): RegisteredRoute[] {
 }
 
 /** Nest's view of the routes: who may call each, and what it takes. */
+/** Paths that answer every HTTP method alike, by design (forward-auth: nginx passes the original method on). */
+export const ANY_METHOD_PATHS = ['/api/v1/forward-auth'];
+
 export function nestRoutes(): RouteInfo[] {
   return collectRoutes(FEATURE_MODULES);
 }
