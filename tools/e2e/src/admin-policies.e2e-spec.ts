@@ -85,6 +85,8 @@ describe('admin console: policies and exemptions in Chromium', () => {
     // Edit: the form comes back filled in; a longer grace period is saved.
     await row.getByRole('link', { name: /Edit/ }).click();
     await page.getByRole('heading', { name: 'Edit policy' }).waitFor();
+    // The heading shows before the policy has loaded into the form: wait for the form, not the heading.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('input')).some((i) => i.value === 'Family must use MFA'));
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Family must use MFA');
     expect(await page.getByRole('checkbox', { name: /Family/ }).isChecked()).toBe(true);
     await page.getByLabel('Grace period (days)').fill('21');

@@ -144,6 +144,8 @@ describe('admin console: admins and members in Chromium', () => {
     await page.getByLabel('Select kid').uncheck();
     await page.getByLabel('Status').selectOption('overdue');
     await page.locator('tbody tr').filter({ hasText: 'neighbour' }).waitFor();
+    // The old rows stay until the filtered page arrives: wait for it rather than count straight away.
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
     expect(await page.locator('tbody tr').count()).toBe(2);
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
 
