@@ -261,3 +261,11 @@ export function testHostileSeed(env: Env = process.env): number {
   const n = Number(env['LATCHKEY_HOSTILE_SEED']);
   return Number.isInteger(n) ? n : Math.floor(Math.random() * 2 ** 31);
 }
+
+/**
+ * The environment of a service a test spawns: this process's (PATH, DATABASE_URL, …) with the test's own
+ * settings on top. Kept here so that environment variables are read in this module only.
+ */
+export function spawnedServiceEnv(overrides: Record<string, string>, env: Env = process.env): Record<string, string | undefined> {
+  return { ...env, ...overrides };
+}

@@ -2,6 +2,7 @@ import { ChildProcess, execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
+import { spawnedServiceEnv } from '../config/config';
 
 /**
  * The built service (`node dist/…/main.js`) as a separate process on loopback, for tests that kill it,
@@ -35,15 +36,14 @@ export async function startProcess(dataDir: string, env: Record<string, string> 
   const [bin, ...args] = wrap ? wrap(cmd) : cmd;
   const child = spawn(bin as string, args, {
     cwd: ROOT,
-    env: {
-      ...process.env,
+    env: spawnedServiceEnv({
       LATCHKEY_DATA_DIR: dataDir,
       LATCHKEY_PORT: '0',
       LATCHKEY_HOST: '127.0.0.1',
       LATCHKEY_WEB_DIR: path.join(dataDir, 'no-web'),
       LATCHKEY_LOG_LEVEL: 'info',
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
