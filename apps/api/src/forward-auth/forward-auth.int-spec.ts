@@ -81,6 +81,9 @@ describe('forward-auth for reverse proxies', () => {
     expect(res.headers['location']).toBe(`http://mfa.example.test/sign-in?rd=${encodeURIComponent(PAGE.replace('#!/home', ''))}`);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.json().error.code).toBe('unauthenticated');
+    // Traefik hands a refusal to the browser as it is: the browser-facing security headers are there.
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
 
     const traefik = await ask({ 'x-forwarded-proto': 'https', 'x-forwarded-host': HOST, 'x-forwarded-uri': '/web/?a=1', 'x-forwarded-method': 'GET' }, { query: '?mode=redirect' });
     expect(traefik.statusCode).toBe(302);
@@ -142,6 +145,9 @@ describe('forward-auth for reverse proxies', () => {
     const res = await nginx(`other=1; ${cookie}`);
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ 'remote-user': 'alice', 'remote-name': 'Alice Liddell', 'remote-email': 'alice@example.com', 'remote-groups': 'Family', 'x-latchkey-decision': 'allow' });
+    // Read by the proxy alone (never sent on to the browser): only what the proxy needs.
+    expect(res.headers['content-security-policy']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toBe('');
     for (let i = 0; i < 5; i++) expect((await nginx(cookie)).statusCode).toBe(200);
     expect(lookups).toHaveBeenCalledTimes(1);

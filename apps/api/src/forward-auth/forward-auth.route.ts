@@ -96,21 +96,32 @@ export class ForwardAuthRoute implements OnApplicationBootstrap {
 
   private write(req: IncomingMessage, res: ServerResponse, requestId: string, answer: ForwardAuthAnswer): void {
     this.metrics.forwardAuth.inc({ status: String(answer.status) });
+    if (answer.status === 200) {
+      // A 200 is read by the reverse proxy alone: nginx (auth_request), Traefik (ForwardAuth) and Caddy
+      // (forward_auth) copy the Remote-* headers they are told to into the upstream request and send none
+      // of this answer to the browser, so browser-facing security headers would be bytes for nothing on
+      // the busiest answer. Every answer a browser can see (401, 302, 403) carries them all.
+      res.writeHead(200, [...flatHeaders(answer.headers), 'x-request-id', requestId, 'cache-control', 'no-store', 'content-length', '0']);
+      res.end();
+      return;
+    }
     res.statusCode = answer.status;
     // The API's security headers (CSP, nosniff, no framing, no referrer, no-store …), as on every answer.
     for (const [name, value] of this.securityHeaders) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
     for (const name in answer.headers) res.setHeader(name, answer.headers[name] as string);
-    if (answer.status === 200) {
-      res.setHeader('content-length', '0');
-      res.end();
-      return;
-    }
     const body = JSON.stringify({ error: { ...answer.error, requestId } });
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('content-length', Buffer.byteLength(body));
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+/** `{ name: value }` as Node's flat `[name, value, name, value …]` list for `writeHead`. */
+function flatHeaders(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const name in headers) out.push(name, headers[name] as string);
+  return out;
 }
 
 /** `?mode=status|redirect` (nothing else in the query) or the `X-Latchkey-Mode` header; null when invalid. */
