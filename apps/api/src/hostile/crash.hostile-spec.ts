@@ -152,9 +152,14 @@ describe('kill -9 in a loop while sign-ins, code uses and enrolments run', () =>
   it(`survives ${LOOPS} crashes: integrity, no half-written factor, audit chain intact, nothing accepted twice`, async () => {
     for (let loop = 0; loop < LOOPS; loop++) {
       // Kill at a random moment 300–1,300 ms into the workload.
+      // On a busy machine (slow hashes) that window can pass before any code is used: the kill then waits
+      // for the first accepted code of this round (at most 30 s more), so every round crashes mid-work.
       const killAt = Date.now() + 300 + Math.floor(Math.random() * 1_000);
-      const running = workload(loop, () => Date.now() >= killAt || proc.child.exitCode !== null || proc.child.signalCode !== null);
+      const acceptedBefore = stats.codesAccepted;
+      const due = () => Date.now() >= killAt && (stats.codesAccepted > acceptedBefore || Date.now() >= killAt + 30_000);
+      const running = workload(loop, () => due() || proc.child.exitCode !== null || proc.child.signalCode !== null);
       await new Promise((r) => setTimeout(r, Math.max(0, killAt - Date.now())));
+      while (!due()) await new Promise((r) => setTimeout(r, 20));
       await proc.kill9();
       await running;
       checkDatabase();
