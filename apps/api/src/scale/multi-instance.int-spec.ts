@@ -111,15 +111,15 @@ describe('two instances on one PostgreSQL database, over HTTP', () => {
   }
 
   /** `n` member-pages sessions of one member, each from its own link, opened alternately on A and B. */
-  async function sessions(externalId: string, n: number): Promise<AdminCredentials[]> {
-    const out: AdminCredentials[] = [];
-    for (let i = 0; i < n; i++) {
-      const link = await via(i)({ method: 'POST', url: `/api/v1/directory/members/${externalId}/links`, bearer: key, body: { purpose: 'manage' } });
-      const started = await via(i + 1)({ method: 'POST', url: '/api/v1/portal/session', body: { link: new URL(link.json().url).hash.slice('#link='.length) } });
-      expect(started.statusCode).toBe(201);
-      out.push(credentialsFrom(started));
-    }
-    return out;
+  function sessions(externalId: string, n: number): Promise<AdminCredentials[]> {
+    return Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const link = await via(i)({ method: 'POST', url: `/api/v1/directory/members/${externalId}/links`, bearer: key, body: { purpose: 'manage' } });
+        const started = await via(i + 1)({ method: 'POST', url: '/api/v1/portal/session', body: { link: new URL(link.json().url).hash.slice('#link='.length) } });
+        expect(started.statusCode).toBe(201);
+        return credentialsFrom(started);
+      }),
+    );
   }
 
   /** A step-up challenge for each session, created on alternating instances. */
