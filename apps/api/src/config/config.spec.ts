@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, testPostgresAdminUrl, testPostgresRequired } from './config';
 
 describe('loadConfig', () => {
   it('gives working defaults: SQLite in ./data, port 8080', () => {
@@ -74,5 +74,23 @@ describe('loadConfig', () => {
     expect(c.database).toMatchObject({ busyTimeoutMs: 250 });
     expect(() => loadConfig({ LATCHKEY_REQUEST_TIMEOUT_SECONDS: '0' })).toThrow(/LATCHKEY_REQUEST_TIMEOUT_SECONDS/);
     expect(() => loadConfig({ LATCHKEY_DB_BUSY_TIMEOUT_MS: '600000' })).toThrow(/LATCHKEY_DB_BUSY_TIMEOUT_MS/);
+  });
+});
+
+describe('PostgreSQL for tests', () => {
+  it('uses LATCHKEY_TEST_PG_URL, then DATABASE_URL, then the local superuser at LATCHKEY_TEST_PG_PORT', () => {
+    expect(testPostgresAdminUrl({ LATCHKEY_TEST_PG_URL: 'postgres://t@db/x', DATABASE_URL: 'postgres://d@db/y' })).toBe('postgres://t@db/x');
+    expect(testPostgresAdminUrl({ DATABASE_URL: 'postgres://d@db/y' })).toBe('postgres://d@db/y');
+    expect(testPostgresAdminUrl({})).toBe('postgres://postgres@127.0.0.1:5432/postgres');
+    expect(testPostgresAdminUrl({ LATCHKEY_TEST_PG_PORT: '54329' })).toBe('postgres://postgres@127.0.0.1:54329/postgres');
+    expect(testPostgresAdminUrl({ LATCHKEY_TEST_PG_PORT: 'nope' })).toBe('postgres://postgres@127.0.0.1:5432/postgres');
+  });
+
+  it('requires PostgreSQL in CI or when asked, so its suites cannot pass without running', () => {
+    expect(testPostgresRequired({})).toBe(false);
+    expect(testPostgresRequired({ CI: 'true' })).toBe(true);
+    expect(testPostgresRequired({ CI: '1' })).toBe(true);
+    expect(testPostgresRequired({ CI: 'false' })).toBe(false);
+    expect(testPostgresRequired({ LATCHKEY_TEST_PG_REQUIRED: '1' })).toBe(true);
   });
 });

@@ -245,9 +245,24 @@ function truncate(s: string): string {
 /** Injection token for AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-/** PostgreSQL server where tests may create and drop throw-away databases (tests only). */
+/**
+ * PostgreSQL server where tests may create and drop throw-away databases (tests only): LATCHKEY_TEST_PG_URL,
+ * else DATABASE_URL, else the superuser `postgres` on 127.0.0.1 at LATCHKEY_TEST_PG_PORT (default 5432), where
+ * tools/scripts/system-deps.sh starts one when none answers.
+ */
 export function testPostgresAdminUrl(env: Env = process.env): string {
-  return env['LATCHKEY_TEST_PG_URL'] ?? env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const port = Number(env['LATCHKEY_TEST_PG_PORT'] ?? '5432');
+  const local = `postgres://postgres@127.0.0.1:${Number.isInteger(port) && port > 0 && port < 65536 ? port : 5432}/postgres`;
+  return env['LATCHKEY_TEST_PG_URL'] || env['DATABASE_URL'] || local;
+}
+
+/**
+ * Whether the PostgreSQL suites must run (tests only): in CI (`CI` set and not "false"/"0"), or with
+ * LATCHKEY_TEST_PG_REQUIRED=1, an unreachable server fails them instead of leaving them unrun.
+ */
+export function testPostgresRequired(env: Env = process.env): boolean {
+  const flag = (name: string) => !!env[name] && !['false', '0'].includes(String(env[name]).toLowerCase());
+  return flag('CI') || flag('LATCHKEY_TEST_PG_REQUIRED');
 }
 
 /** How much the hostile-input suite runs (tests only): `LATCHKEY_HOSTILE_SCALE`, 1 in CI, 10+ for a long local run. */

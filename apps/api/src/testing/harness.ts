@@ -46,17 +46,7 @@ export async function startTestApp(env: Env = {}, opts: { dataDir?: string; cloc
     clock,
     dataDir,
     request: (o) => {
-      const headers: Record<string, string> = { ...(o.headers ?? {}) };
-      if (o.bearer) headers['authorization'] = `Bearer ${o.bearer}`;
-      if (o.admin) {
-        headers['cookie'] = o.admin.cookie;
-        headers['x-csrf-token'] = o.admin.csrfToken;
-      }
-      let payload = o.payload;
-      if (o.body !== undefined) {
-        payload = JSON.stringify(o.body);
-        headers['content-type'] ??= 'application/json';
-      }
+      const { headers, payload } = requestParts(o);
       return app.getHttpAdapter().getInstance().inject({ method: o.method, url: o.url, headers, payload });
     },
     close: async () => {
@@ -64,6 +54,22 @@ export async function startTestApp(env: Env = {}, opts: { dataDir?: string; cloc
       if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The headers and payload of a request: bearer token, session cookie with its CSRF token, JSON body. */
+export function requestParts(o: RequestOpts): { headers: Record<string, string>; payload: string | Buffer | undefined } {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
+  if (o.bearer) headers['authorization'] = `Bearer ${o.bearer}`;
+  if (o.admin) {
+    headers['cookie'] = o.admin.cookie;
+    headers['x-csrf-token'] = o.admin.csrfToken;
+  }
+  let payload = o.payload;
+  if (o.body !== undefined) {
+    payload = JSON.stringify(o.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  return { headers, payload };
 }
 
 export const OWNER = { email: 'owner@example.com', displayName: 'Olive Owner', password: 'correct horse battery staple' };
@@ -109,7 +115,10 @@ export async function signInOwner(t: TestApp): Promise<AdminCredentials> {
   return credentialsFrom(verified);
 }
 
-export function credentialsFrom(res: LightMyRequestResponse): AdminCredentials {
+/** A response as far as the session helpers need it (in-process or over real HTTP). */
+export type SessionResponse = Pick<LightMyRequestResponse, 'json'> & { cookies: { name: string; value: string }[] };
+
+export function credentialsFrom(res: SessionResponse): AdminCredentials {
   const cookie = res.cookies.find((c) => c.name.endsWith('latchkey_admin') || c.name.endsWith('latchkey_member'));
   if (!cookie) throw new Error('no session cookie');
   return { cookie: `${cookie.name}=${cookie.value}`, csrfToken: res.json().csrfToken };
