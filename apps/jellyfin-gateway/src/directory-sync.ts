@@ -79,6 +79,11 @@ export class DirectorySync {
     await this.running;
   }
 
+  /** Resolves when no run is in progress. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   /** One run now; while one is in progress, that one's outcome. Resolves null when it failed (logged). */
   runOnce(): Promise<DirectorySyncResult | null> {
     this.running ??= this.run().finally(() => {

@@ -222,7 +222,7 @@ export class JellyfinGateway {
       await this.logout(accessToken);
       return sendJson(res, 401, { error: 'device_unknown', message: 'The app did not say which device it is; sign-in refused.' });
     }
-    const stored = this.trust.get(userId, deviceId);
+    const stored = this.trust.get(userId, deviceId, this.now());
 
     let decision: DecisionResponse;
     try {

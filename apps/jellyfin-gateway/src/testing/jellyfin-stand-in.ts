@@ -54,6 +54,8 @@ export class JellyfinStandIn {
   libraries: VirtualFolderInfo[] = [];
   /** Answer 503 to the next this many `GET /Users` calls (Jellyfin busy or restarting). */
   failUsers = 0;
+  /** While set, `GET /Sessions` waits for it (a slow Jellyfin). */
+  holdSessions: Promise<void> | null = null;
   web: WebIndexOptions = { html: STAND_IN_INDEX_HTML, encoding: 'auto', chunked: false, contentType: 'text/html; charset=utf-8' };
   private readonly quickConnect = new Map<string, { code: string; userId: string | null }>();
 
@@ -158,7 +160,10 @@ export class JellyfinStandIn {
       return json(200, users);
     }
     if (req.method === 'GET' && route === '/library/virtualfolders') return apiKeyOk ? json(200, this.libraries) : json(401, 'Unauthorized');
-    if (req.method === 'GET' && route === '/sessions') return apiKeyOk ? json(200, [...this.sessions.values()]) : json(401, 'Unauthorized');
+    if (req.method === 'GET' && route === '/sessions') {
+      if (this.holdSessions) await this.holdSessions;
+      return apiKeyOk ? json(200, [...this.sessions.values()]) : json(401, 'Unauthorized');
+    }
     const message = /^\/sessions\/([^/]+)\/message$/.exec(route);
     if (req.method === 'POST' && message) {
       if (!apiKeyOk) return json(401, 'Unauthorized');
