@@ -414,7 +414,7 @@ export class JellyfinGateway {
     const where = decision.enrolUrl ? ` Set it up at ${new URL(decision.enrolUrl).origin}.` : '';
     const text = `${decision.explanation}${deadline ? ` Deadline: ${deadline}${decision.daysLeft !== null ? ` (${decision.daysLeft} day${decision.daysLeft === 1 ? '' : 's'} left)` : ''}.` : ''}${where}`;
     for (const s of await this.jellyfin.sessionsOf(userId)) {
-      await this.jellyfin.message(s.Id!, { Header: 'Two-step verification required soon', Text: text, TimeoutMs: 60_000 });
+      await this.jellyfin.message(s.Id, { Header: 'Two-step verification required soon', Text: text, TimeoutMs: 60_000 });
     }
     this.log('grace.reminded', { userId });
   }
@@ -433,7 +433,7 @@ export class JellyfinGateway {
     const message = { Header: 'Approve a new device', Text: `${deviceName} wants to sign in as you. To allow it, go to ${verificationUri} and enter ${userCode}.`, TimeoutMs: 120_000 };
     for (const s of await this.jellyfin.sessionsOf(userId)) {
       if (s.DeviceId === deviceId) continue;
-      await this.jellyfin.message(s.Id!, message);
+      await this.jellyfin.message(s.Id, message);
     }
   }
 

@@ -56,9 +56,9 @@ export class JellyfinApi {
   }
 
   /** The active sessions of one user (seen within the last 16 minutes, as Jellyfin's dashboard shows them). */
-  async sessionsOf(userId: string): Promise<JellyfinSession[]> {
+  async sessionsOf(userId: string): Promise<Array<JellyfinSession & { Id: string }>> {
     const sessions = await this.getJson<JellyfinSession[]>('/Sessions?activeWithinSeconds=960');
-    return sessions.filter((s) => s.Id && sameJellyfinId(s.UserId, userId));
+    return sessions.filter((s): s is JellyfinSession & { Id: string } => typeof s.Id === 'string' && s.Id !== '' && sameJellyfinId(s.UserId, userId));
   }
 
   async message(sessionId: string, message: JellyfinMessage): Promise<void> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /** The gateway's settings. `process.env` is read here and nowhere else. */
 export interface GatewayConfig {
-  /** Optional Jellyfin API key: lets the gateway show a TV's pairing code on the member's other Jellyfin sessions. */
+  /** Optional Jellyfin API key: pairing codes and grace reminders on the member's Jellyfin sessions, and the directory sync. */
   jellyfinApiKey: string | undefined;
   /** Where Jellyfin is reached from the gateway, e.g. http://jellyfin:8096 */
   jellyfinUrl: URL;
