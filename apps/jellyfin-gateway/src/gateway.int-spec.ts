@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Jellyfin } from '@jellyfin/sdk';
+import { chromium } from 'playwright-core';
 import type { AuthenticationResult } from '@jellyfin/sdk/lib/generated-client/models';
 import { getAuthenticationApi } from '@jellyfin/sdk/lib/utils/api/authentication-api';
 import { AdminCredentials, credentialsFrom, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '@latchkey/api-testing';
@@ -404,6 +405,51 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
       // Not remembered: the pass was for that one sign-in.
       expect((await webSignIn()).status).toBe(401);
       expect((await fetch(`${gatewayUrl}/latchkey/verifications/unknown`)).status).toBe(404);
+    });
+
+    it('in Chromium, under a strict CSP: the held sign-in completes by itself once the member verified at the portal', async () => {
+      await policy(0);
+      const secret = await enrolTotp(ALICE);
+      // A page shaped like jellyfin-web's sign-in: its own script signs in with fetch and shows the outcome.
+      jellyfin.web = {
+        ...jellyfin.web,
+        csp: "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'",
+        html: '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width"><title>Jellyfin</title></head><body style="background:#101010;color:#eee"><form id="f"><button>Sign in</button></form><p id="out"></p><script src="login.js"></script></body></html>',
+      };
+      jellyfin.webFiles.set(
+        'login.js',
+        `document.getElementById('f').addEventListener('submit', function (e) {
+          e.preventDefault();
+          fetch('/Users/AuthenticateByName', { method: 'POST', headers: { 'content-type': 'application/json', 'x-emby-authorization': 'MediaBrowser Client="Jellyfin Web", Device="Chromium", DeviceId="chromium-1", Version="10.11.5"' }, body: JSON.stringify({ Username: 'alice', Pw: ${JSON.stringify(ALICE.password)} }) })
+            .then(function (r) { return r.json().then(function (b) { document.getElementById('out').textContent = r.status + ' ' + (b.User ? 'signed in as ' + b.User.Name : b.error); }); });
+        });`,
+      );
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 390, height: 700 } });
+        const violations: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') violations.push(m.text());
+        });
+        await page.goto(`${gatewayUrl}/web/index.html`);
+        await page.click('button');
+        const verify = page.locator('#latchkey-panel a');
+        await verify.waitFor();
+        const portalUrl = (await verify.getAttribute('href')) ?? '';
+        expect(await page.locator('#out').textContent()).toBe('');
+        fs.mkdirSync(path.join(__dirname, '../../../tmp'), { recursive: true });
+        await page.screenshot({ path: path.join(__dirname, '../../../tmp/gateway-web-client-panel.png') });
+
+        await verifyAtPortal(portalUrl, secret, false);
+        // Back on the tab: the script asks at once, then sends the same sign-in again.
+        await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+        await page.waitForFunction(() => document.getElementById('out')?.textContent !== '');
+        expect(await page.locator('#out').textContent()).toBe('200 signed in as alice');
+        expect(await page.locator('#latchkey-panel').count()).toBe(0);
+        expect(violations.filter((v) => /Content Security Policy/i.test(v))).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     });
   });
 

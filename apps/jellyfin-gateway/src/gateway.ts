@@ -288,6 +288,7 @@ export class JellyfinGateway {
           : decision.explanation,
       ...(c ? { userCode: c.userCode, verificationUri: c.verificationUri, portalUrl: c.portalUrl, expiresAt: c.expiresAt } : {}),
       ...(statusUrl ? { statusUrl } : {}),
+      explanation: decision.explanation,
       ...(decision.enrolUrl ? { enrolUrl: decision.enrolUrl } : {}),
       reasons: decision.reasons.map((r) => r.code),
     });

@@ -102,22 +102,31 @@ export const WEB_CLIENT_SCRIPT = `(function () {
     return e;
   }
 
-  function panel(message, linkUrl, linkText, closeText) {
+  function panel(message, linkUrl, linkText, closeText, note) {
     var old = document.getElementById('latchkey-panel');
     if (old) old.remove();
-    var box = el('div', { id: 'latchkey-panel', role: 'alertdialog', 'aria-live': 'polite', style: 'position:fixed;left:50%;top:1em;transform:translateX(-50%);z-index:100000;max-width:min(30em,92vw);padding:1em 1.2em;border-radius:.5em;background:#202020;color:#fff;box-shadow:0 4px 24px rgba(0,0,0,.6);font:16px/1.4 sans-serif' });
+    var box = el('div', { id: 'latchkey-panel', role: 'alertdialog', 'aria-live': 'polite', style: 'position:fixed;left:0;right:0;top:1em;margin:0 auto;box-sizing:border-box;width:min(30em,calc(100vw - 2em));z-index:100000;padding:1em 1.2em;border-radius:.5em;background:#202020;color:#fff;box-shadow:0 4px 24px rgba(0,0,0,.6);font:16px/1.4 sans-serif' });
     box.appendChild(el('p', { style: 'margin:0 0 .8em' }, message));
-    if (linkUrl) box.appendChild(el('a', { href: linkUrl, target: '_blank', rel: 'noopener', style: 'display:inline-block;padding:.5em 1em;border-radius:.3em;background:#00a4dc;color:#fff;text-decoration:none;font-weight:bold' }, linkText));
-    var close = el('button', { type: 'button', style: 'margin-left:1em;padding:.5em 1em;background:transparent;color:#fff;border:1px solid #888;border-radius:.3em' }, closeText || 'Close');
+    if (note) box.appendChild(el('p', { style: 'margin:0 0 .8em;color:#bbb;font-size:.9em' }, note));
+    var row = el('div', { style: 'display:flex;flex-wrap:wrap;gap:.8em;align-items:center' });
+    if (linkUrl) row.appendChild(el('a', { href: linkUrl, target: '_blank', rel: 'noopener', style: 'display:inline-block;padding:.5em 1em;border-radius:.3em;background:#00a4dc;color:#fff;text-decoration:none;font-weight:bold' }, linkText));
+    var close = el('button', { type: 'button', style: 'padding:.5em 1em;background:transparent;color:#fff;border:1px solid #888;border-radius:.3em;font:inherit' }, closeText || 'Close');
     close.addEventListener('click', function () { box.remove(); });
-    box.appendChild(close);
+    row.appendChild(close);
+    box.appendChild(row);
     document.body.appendChild(box);
     return { box: box, close: close };
   }
 
   function waitForVerification(body) {
     return new Promise(function (resolve) {
-      var ui = panel(body.message || 'The owner of this server asks you to confirm it is you.', body.portalUrl, 'Verify it is you', 'Cancel');
+      var ui = panel(
+        body.explanation || 'The owner of this server asks you to confirm it is you.',
+        body.portalUrl,
+        'Verify it is you',
+        'Cancel',
+        'The check opens in a new tab. Come back to this one afterwards: you will be signed in.'
+      );
       var timer = null;
       var finished = false;
       function finish(ok) {

@@ -19,6 +19,8 @@ export interface WebIndexOptions {
   /** Sent without Content-Length (Transfer-Encoding: chunked). */
   chunked: boolean;
   contentType: string;
+  /** A Content-Security-Policy header sent with the page. */
+  csp?: string;
 }
 
 export const STAND_IN_INDEX_HTML = '<!DOCTYPE html><html class="preload" dir="ltr"><head><meta charset="utf-8"><title>Jellyfin</title><link href="main.jellyfin.bundle.css" rel="stylesheet"></head><body dir="ltr"><div class="skinHeader"></div><script defer="defer" src="main.jellyfin.bundle.js"></script></body></html>';
@@ -57,6 +59,8 @@ export class JellyfinStandIn {
   /** While set, `GET /Sessions` waits for it (a slow Jellyfin). */
   holdSessions: Promise<void> | null = null;
   web: WebIndexOptions = { html: STAND_IN_INDEX_HTML, encoding: 'auto', chunked: false, contentType: 'text/html; charset=utf-8' };
+  /** Other files of the web client, by name under `/web/` (served as JavaScript). */
+  webFiles = new Map<string, string>();
   private readonly quickConnect = new Map<string, { code: string; userId: string | null }>();
 
   constructor(
@@ -140,6 +144,12 @@ export class JellyfinStandIn {
     }
     const apiKeyOk = parseEmbyAuthorization(String(req.headers['authorization'] ?? ''))?.token === this.apiKey;
     if (req.method === 'GET' && (route === '/web' || route === '/web/index.html')) return this.serveWebIndex(req, res);
+    const webFile = req.method === 'GET' && route.startsWith('/web/') ? this.webFiles.get(route.slice(5)) : undefined;
+    if (webFile !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      res.end(webFile);
+      return;
+    }
     if (req.method === 'GET' && route === '/users/me') {
       // A user's own call, with its access token in any of the places Jellyfin reads it.
       const token =
@@ -187,6 +197,7 @@ export class JellyfinStandIn {
     const body = encoding === 'gzip' ? zlib.gzipSync(raw) : encoding === 'br' ? zlib.brotliCompressSync(raw) : encoding === 'deflate' ? zlib.deflateSync(raw) : raw;
     const headers: http.OutgoingHttpHeaders = { 'content-type': this.web.contentType, etag: '"1d9abc0"', 'last-modified': 'Mon, 01 Sep 2025 10:00:00 GMT', vary: 'Accept-Encoding' };
     if (encoding !== 'identity') headers['content-encoding'] = encoding;
+    if (this.web.csp) headers['content-security-policy'] = this.web.csp;
     if (!this.web.chunked) headers['content-length'] = body.length;
     res.writeHead(200, headers);
     // In two pieces, so a chunked answer really arrives in chunks.
