@@ -122,6 +122,7 @@ export class JellyfinGateway {
           const key = TrustStore.key(r.memberExternalId, r.deviceId);
           const tokens = this.sessions.get(key) ?? [];
           this.sessions.delete(key);
+          this.verifiedPasses.delete(key);
           this.revoked.revokeDevice(r.deviceId, tokens);
           for (const token of tokens) await this.logout(token);
           ended += tokens.length;
