@@ -4,14 +4,18 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { Jellyfin } from '@jellyfin/sdk';
+import { chromium } from 'playwright-core';
 import type { AuthenticationResult } from '@jellyfin/sdk/lib/generated-client/models';
 import { getAuthenticationApi } from '@jellyfin/sdk/lib/utils/api/authentication-api';
 import { AdminCredentials, credentialsFrom, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '@latchkey/api-testing';
 import { loadGatewayConfig } from './config/config';
-import { JellyfinGateway } from './gateway';
+import type { Timers } from './directory-sync';
+import { JellyfinGateway, type GatewayDeps } from './gateway';
 import { JellyfinStandIn } from './testing/jellyfin-stand-in';
 import { TrustStore } from './trust-store';
+import { WEB_CLIENT_SCRIPT_PATH } from './web-client';
 
 const ALICE = { id: crypto.randomBytes(16).toString('hex'), name: 'alice', password: 'alice-pw' };
 const BOB = { id: crypto.randomBytes(16).toString('hex'), name: 'bob', password: 'bob-pw' };
@@ -51,11 +55,11 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
   const signIn = (user = ALICE, device?: { name: string; id: string }, headers: Record<string, string> = {}) =>
     getAuthenticationApi(app(device)).authenticateUserByName({ authenticateUserByName: { Username: user.name, Pw: user.password } }, { validateStatus: () => true, headers });
 
-  async function startGateway(env: Record<string, string> = {}): Promise<void> {
+  async function startGateway(env: Record<string, string> = {}, deps: GatewayDeps = {}): Promise<void> {
     gate = new GatedSleep();
     gateway = new JellyfinGateway(
       loadGatewayConfig({ JELLYFIN_URL: jellyfinUrl, LATCHKEY_URL: latchkeyUrl, LATCHKEY_API_KEY: key, GATEWAY_PORT: '0', GATEWAY_DATA_DIR: dataDir, GATEWAY_REVOCATION_POLL_SECONDS: '0', ...env }),
-      { sleep: gate.sleep, log: () => undefined },
+      { sleep: gate.sleep, log: () => undefined, now: () => t.clock.now(), ...deps },
     );
     gatewayUrl = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
   }
@@ -289,6 +293,269 @@ describe('Jellyfin gateway in front of a Jellyfin stand-in, with a real Latchkey
       req.end();
     });
     expect(echoed).toBe('KeepAlive');
+  });
+
+  /** The member sets up an authenticator app on their member pages; returns its secret. */
+  async function enrolTotp(user: { id: string }): Promise<string> {
+    const link = (await server('POST', `/api/v1/directory/members/${user.id}/links`, { purpose: 'enrol' })).json().url;
+    const me = credentialsFrom(await t.request({ method: 'POST', url: '/api/v1/portal/session', body: { link: linkOf(link) } }));
+    const begun = (await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: me })).json();
+    expect((await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${begun.factorId}/confirm`, admin: me, body: { code: totpCode(t, begun.secret) } })).statusCode).toBe(200);
+    return begun.secret;
+  }
+
+  /** The member follows the portal link of a refused web sign-in and verifies with their authenticator. */
+  async function verifyAtPortal(portalUrl: string, secret: string, remember: boolean): Promise<void> {
+    const params = new URLSearchParams(new URL(portalUrl).hash.slice(1));
+    const session = await t.request({ method: 'POST', url: '/api/v1/portal/session', body: { link: params.get('link') } });
+    expect(session.statusCode).toBe(201);
+    t.clock.advance(30_000);
+    const verified = await t.request({
+      method: 'POST',
+      url: `/api/v1/me/challenges/${params.get('challenge')}/verify`,
+      admin: credentialsFrom(session),
+      body: { method: 'totp', code: totpCode(t, secret), remember },
+    });
+    expect(verified.statusCode).toBe(200);
+    // The gateway's poller wakes up and sees the completion.
+    t.clock.advance(10_000);
+    gate.release();
+    await gateway.idle();
+  }
+
+  const WEB = { name: 'Firefox', id: 'web-1' };
+  const webSignIn = (device = WEB) =>
+    getAuthenticationApi(new Jellyfin({ clientInfo: { name: 'Jellyfin Web', version: '10.11.5' }, deviceInfo: device }).createApi(gatewayUrl)).authenticateUserByName(
+      { authenticateUserByName: { Username: ALICE.name, Pw: ALICE.password } },
+      { validateStatus: () => true },
+    );
+
+  describe('web client', () => {
+    /** A raw GET, without fetch's automatic decompression. */
+    const rawGet = (p: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http
+          .get(gatewayUrl + p, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject);
+      });
+    const decode = (encoding: string | undefined, body: Buffer) =>
+      (encoding === 'gzip' ? zlib.gunzipSync(body) : encoding === 'br' ? zlib.brotliDecompressSync(body) : encoding === 'deflate' ? zlib.inflateSync(body) : body).toString('utf8');
+
+    it.each([
+      ['gzip', 'gzip, deflate', false],
+      ['br', 'br', false],
+      ['deflate', 'deflate', false],
+      ['identity', 'identity', false],
+      ['gzip, chunked', 'gzip', true],
+      ['identity, chunked', '', true],
+    ])('/web/index.html answered %s by Jellyfin carries the script, encoded as Jellyfin sent it', async (_what, acceptEncoding, chunked) => {
+      jellyfin.web.chunked = chunked;
+      const res = await rawGet('/web/index.html', acceptEncoding ? { 'accept-encoding': acceptEncoding } : {});
+      expect(res.status).toBe(200);
+      const expected = acceptEncoding.split(',')[0]?.trim() || undefined;
+      expect(res.headers['content-encoding']).toBe(expected === 'identity' ? undefined : expected);
+      expect(res.headers['content-length']).toBe(String(res.body.length));
+      expect(res.headers['transfer-encoding']).toBeUndefined();
+      const page = decode(res.headers['content-encoding'], res.body);
+      expect(page).toContain(`<script src="${WEB_CLIENT_SCRIPT_PATH}" defer></script></head>`);
+      // The browser's copy is revalidated against the changed page's validator, answered by the gateway.
+      const again = await rawGet('/web/index.html', { 'accept-encoding': acceptEncoding, 'if-none-match': String(res.headers.etag) });
+      expect(again.status).toBe(304);
+      // Jellyfin was asked without conditions: a cached page from before the gateway must not stay.
+      expect(jellyfin.seen.filter((r) => r.url === '/web/index.html').every((r) => r.headers['if-none-match'] === undefined)).toBe(true);
+    });
+
+    it('a page that is not HTML passes untouched; the script itself is served by the gateway', async () => {
+      jellyfin.web.contentType = 'text/plain';
+      const res = await rawGet('/web/', { 'accept-encoding': 'identity' });
+      expect(res.body.toString()).toBe(jellyfin.web.html);
+      expect(res.headers.etag).toBe('"1d9abc0"');
+      const script = await fetch(gatewayUrl + WEB_CLIENT_SCRIPT_PATH);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(await script.text()).toContain('verification_required');
+    });
+
+    it('with GATEWAY_WEB_CLIENT_SCRIPT=false the page and /latchkey/ paths go to Jellyfin untouched', async () => {
+      await gateway.close();
+      await startGateway({ GATEWAY_WEB_CLIENT_SCRIPT: 'false' });
+      const res = await rawGet('/web/index.html', { 'accept-encoding': 'identity' });
+      expect(res.body.toString()).toBe(jellyfin.web.html);
+      expect((await fetch(gatewayUrl + WEB_CLIENT_SCRIPT_PATH)).status).toBe(404);
+    });
+
+    it('web sign-in with a challenge: the member verifies at the portal, and the web client’s retry of the same sign-in succeeds once', async () => {
+      await policy(0);
+      const secret = await enrolTotp(ALICE);
+      const first = await webSignIn();
+      expect(first.status).toBe(401);
+      const refusal = first.data as unknown as { error: string; portalUrl: string; statusUrl: string };
+      expect(refusal).toMatchObject({ error: 'verification_required', portalUrl: expect.stringContaining('/verify#link='), statusUrl: expect.stringMatching(/^\/latchkey\/verifications\/[\w-]{24}$/) });
+      expect(await (await fetch(gatewayUrl + refusal.statusUrl)).json()).toEqual({ status: 'pending' });
+
+      await verifyAtPortal(refusal.portalUrl, secret, false);
+      expect(await (await fetch(gatewayUrl + refusal.statusUrl)).json()).toEqual({ status: 'completed' });
+      const retry = await webSignIn();
+      expect(retry.status).toBe(200);
+      expect(retry.data).toEqual(jellyfin.issued[1]);
+      // Not remembered: the pass was for that one sign-in.
+      expect((await webSignIn()).status).toBe(401);
+      expect((await fetch(`${gatewayUrl}/latchkey/verifications/unknown`)).status).toBe(404);
+    });
+
+    it('in Chromium, under a strict CSP: the held sign-in completes by itself once the member verified at the portal', async () => {
+      await policy(0);
+      const secret = await enrolTotp(ALICE);
+      // A page shaped like jellyfin-web's sign-in: its own script signs in with fetch and shows the outcome.
+      jellyfin.web = {
+        ...jellyfin.web,
+        csp: "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'",
+        html: '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width"><title>Jellyfin</title></head><body style="background:#101010;color:#eee"><form id="f"><button>Sign in</button></form><p id="out"></p><script src="login.js"></script></body></html>',
+      };
+      jellyfin.webFiles.set(
+        'login.js',
+        `document.getElementById('f').addEventListener('submit', function (e) {
+          e.preventDefault();
+          fetch('/Users/AuthenticateByName', { method: 'POST', headers: { 'content-type': 'application/json', 'x-emby-authorization': 'MediaBrowser Client="Jellyfin Web", Device="Chromium", DeviceId="chromium-1", Version="10.11.5"' }, body: JSON.stringify({ Username: 'alice', Pw: ${JSON.stringify(ALICE.password)} }) })
+            .then(function (r) { return r.json().then(function (b) { document.getElementById('out').textContent = r.status + ' ' + (b.User ? 'signed in as ' + b.User.Name : b.error); }); });
+        });`,
+      );
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 390, height: 700 } });
+        const violations: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') violations.push(m.text());
+        });
+        await page.goto(`${gatewayUrl}/web/index.html`);
+        await page.click('button');
+        const verify = page.locator('#latchkey-panel a');
+        await verify.waitFor();
+        const portalUrl = (await verify.getAttribute('href')) ?? '';
+        expect(await page.locator('#out').textContent()).toBe('');
+        fs.mkdirSync(path.join(__dirname, '../../../tmp'), { recursive: true });
+        await page.screenshot({ path: path.join(__dirname, '../../../tmp/gateway-web-client-panel.png') });
+
+        await verifyAtPortal(portalUrl, secret, false);
+        // Back on the tab: the script asks at once, then sends the same sign-in again.
+        await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+        await page.waitForFunction(() => document.getElementById('out')?.textContent !== '');
+        expect(await page.locator('#out').textContent()).toBe('200 signed in as alice');
+        expect(await page.locator('#latchkey-panel').count()).toBe(0);
+        expect(violations.filter((v) => /Content Security Policy/i.test(v))).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+
+  it('a Jellyfin token issued before its device was revoked in Latchkey never reaches Jellyfin again (any header, api_key, after a gateway restart); API-key calls are untouched', async () => {
+    await policy(0);
+    const secret = await enrolTotp(ALICE);
+    const signInRemembered = async (device: { name: string; id: string }) => {
+      const refused = await webSignIn(device);
+      await verifyAtPortal((refused.data as unknown as { portalUrl: string }).portalUrl, secret, true);
+      const ok = await webSignIn(device);
+      expect(ok.status).toBe(200);
+      return ok.data.AccessToken!;
+    };
+    const me = (headers: Record<string, string>, query = '') => fetch(`${gatewayUrl}/Users/Me${query}`, { headers });
+    const reached = () => jellyfin.seen.filter((r) => r.url.startsWith('/Users/Me')).length;
+    const revoke = async (deviceName: string) => {
+      const members = (await t.request({ method: 'GET', url: '/api/v1/members', bearer: adminToken })).json();
+      const aliceId = members.items.find((m: { externalId: string }) => m.externalId === ALICE.id).id;
+      const devices = (await t.request({ method: 'GET', url: `/api/v1/members/${aliceId}/security`, bearer: adminToken })).json().devices;
+      const device = devices.find((d: { deviceName: string }) => d.deviceName === deviceName);
+      expect((await t.request({ method: 'DELETE', url: `/api/v1/members/${aliceId}/devices/${device.id}`, bearer: adminToken })).statusCode).toBe(204);
+    };
+
+    // A token the gateway let through itself.
+    const laptop = await signInRemembered(WEB);
+    const tablet = await signInRemembered({ name: 'Tablet', id: 'web-2' });
+    expect((await me({ 'x-emby-token': laptop })).status).toBe(200);
+    expect(await gateway.syncRevocations()).toBe(0);
+    await revoke('Firefox');
+    expect(await gateway.syncRevocations()).toBe(1);
+    const before = reached();
+    for (const res of [await me({ 'x-emby-token': laptop }), await me({}, `?api_key=${laptop}`), await me({}, `?ApiKey=${laptop}`), await me({ authorization: `MediaBrowser Client="Jellyfin Web", Token="${laptop}"` })]) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'session_revoked' });
+    }
+    expect(reached()).toBe(before);
+    expect(jellyfin.loggedOut).toContain(laptop);
+
+    // A token issued before a gateway restart: recognised by the revoked DeviceId it is sent with.
+    await gateway.close();
+    await startGateway();
+    expect(await gateway.syncRevocations()).toBe(0);
+    await revoke('Tablet');
+    expect(await gateway.syncRevocations()).toBe(0); // this gateway never saw the tablet's sessions
+    const header = `MediaBrowser Client="Jellyfin Web", Device="Tablet", DeviceId="web-2", Version="10.11.5", Token="${tablet}"`;
+    expect((await me({ 'x-emby-authorization': header })).status).toBe(401);
+    expect((await me({}, `?api_key=${tablet}`)).status).toBe(401);
+    expect(reached()).toBe(before);
+    await gateway.idle();
+    expect(jellyfin.loggedOut).toContain(tablet);
+    // A service's API key is never looked at.
+    expect((await fetch(`${gatewayUrl}/Items?api_key=service-api-key`)).status).toBe(200);
+  });
+
+  it('grace: the member’s active Jellyfin sessions get the notice and deadline, at most once a day, without delaying the sign-in', async () => {
+    await gateway.close();
+    await startGateway({ JELLYFIN_API_KEY: jellyfin.apiKey });
+    await policy(14);
+    // Jellyfin is slow to list sessions: the sign-in is answered anyway, the message follows.
+    let release!: () => void;
+    jellyfin.holdSessions = new Promise<void>((r) => (release = r));
+    const first = await signIn(BOB, { name: 'Bob phone', id: 'phone-b' });
+    expect(first.status).toBe(200);
+    expect(first.data).toEqual(jellyfin.issued[0]);
+    expect(jellyfin.messages).toEqual([]);
+    jellyfin.holdSessions = null;
+    release();
+    await gateway.idle();
+    expect(jellyfin.messages).toEqual([
+      {
+        sessionId: jellyfin.issued[0]!.SessionInfo!.Id,
+        message: { Header: 'Two-step verification required soon', Text: expect.stringMatching(/Deadline: \d{4}-\d{2}-\d{2} \(14 days left\)\. Set it up at http/), TimeoutMs: 60_000 },
+      },
+    ]);
+    // Later that day, from the TV: no second message.
+    expect((await signIn(BOB, { name: 'Bob TV', id: 'tv-b' })).status).toBe(200);
+    await gateway.idle();
+    expect(jellyfin.messages).toHaveLength(1);
+    // The next day: both active sessions are told.
+    t.clock.advance(24 * 3_600_000);
+    expect((await signIn(BOB, { name: 'Bob TV', id: 'tv-b' })).status).toBe(200);
+    await gateway.idle();
+    expect(jellyfin.messages.slice(1).map((m) => m.sessionId).sort()).toEqual(jellyfin.issued.map((r) => r.SessionInfo!.Id).sort());
+    // Alice, in grace too, is told separately.
+    expect((await signIn(ALICE)).status).toBe(200);
+    await gateway.idle();
+    expect(jellyfin.messages.at(-1)?.sessionId).toBe(jellyfin.issued.at(-1)?.SessionInfo?.Id);
+  });
+
+  it('scheduled directory sync: Jellyfin’s users and libraries land in Latchkey’s directory', async () => {
+    const fired: Array<() => void> = [];
+    const timers: Timers = { setTimeout: (fn) => fired.push(fn), clearTimeout: () => undefined };
+    const CAROL = { id: crypto.randomBytes(16).toString('hex'), name: 'carol', password: 'c' };
+    jellyfin.users.push(CAROL);
+    jellyfin.libraries = [{ Name: 'Home videos', ItemId: 'f137a2dd21bbc1b99aa5c0f6bf02a805' }];
+    await gateway.close();
+    await startGateway({ JELLYFIN_API_KEY: jellyfin.apiKey, GATEWAY_DIRECTORY_SYNC_MINUTES: '60' }, { timers });
+    expect(fired).toHaveLength(1);
+    fired.shift()!();
+    await new Promise((r) => setImmediate(r));
+    await gateway.directorySync!.idle();
+    const members = (await t.request({ method: 'GET', url: '/api/v1/members', bearer: adminToken })).json();
+    expect(members.items.map((m: { username: string }) => m.username).sort()).toEqual(['alice', 'bob', 'carol']);
+    const libraries = (await t.request({ method: 'GET', url: '/api/v1/libraries', bearer: adminToken })).json();
+    expect(JSON.stringify(libraries)).toContain('Home videos');
+    expect(fired).toHaveLength(1); // the next run is scheduled
   });
 
   describe('Latchkey unreachable', () => {

@@ -1,10 +1,15 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LatchkeyClient, LatchkeyError, type ChallengeStatus, type DecisionResponse } from '@latchkey/client';
 import { ClientAddress, embyAuthorizationOf, isAuthenticationPath } from './auth-request';
 import type { GatewayConfig } from './config/config';
+import { DirectorySync, realTimers, type Timers } from './directory-sync';
+import { JellyfinApi } from './jellyfin-api';
 import { createUpstream, endToEndHeaders, forwardHeaders, proxyBuffered, proxyStream, proxyUpgrade, sendJson, type Upstream } from './proxy';
+import { presentedCredentials, RevokedTokens } from './revoked-tokens';
 import { TrustStore } from './trust-store';
+import { injectWebClientScript, isWebIndexPath, serveWebClientScript, VERIFICATIONS_PATH, WEB_CLIENT_SCRIPT_PATH } from './web-client';
 
 /** The parts of Jellyfin's AuthenticationResult the gateway reads (see @jellyfin/sdk `AuthenticationResult`). */
 interface JellyfinAuthenticationResult {
@@ -17,9 +22,23 @@ export interface GatewayDeps {
   /** Waits between challenge polls (tests pass one driven by the test). */
   sleep?: (ms: number) => Promise<void>;
   log?: (event: string, fields?: Record<string, unknown>) => void;
+  /** The current time (grace reminders once a day, verification expiry). */
+  now?: () => Date;
+  /** Timers for the scheduled directory sync. */
+  timers?: Timers;
 }
 
 const MAX_AUTH_BODY = 64 * 1024;
+/** After the member verified a web sign-in without "remember this device", its retry is let through once within this time. */
+const VERIFIED_PASS_MS = 10 * 60_000;
+const MAX_VERIFICATIONS = 10_000;
+
+/** A web sign-in waiting for the member to verify at the portal (what the web-client script asks about). */
+interface Verification {
+  key: string;
+  status: ChallengeStatus['status'];
+  expiresAt: number;
+}
 
 /**
  * A streaming reverse proxy in front of Jellyfin that asks Latchkey before letting a sign-in through.
@@ -42,6 +61,16 @@ export class JellyfinGateway {
   private revocationCursor: string | undefined;
   private revocationsPrimed = false;
   private revocationTimer: NodeJS.Timeout | undefined;
+  private readonly jellyfin: JellyfinApi;
+  private readonly revoked = new RevokedTokens();
+  private readonly now: () => Date;
+  readonly directorySync: DirectorySync | undefined;
+  /** Jellyfin user id → when a grace reminder was last shown on their sessions. */
+  private readonly reminded = new Map<string, number>();
+  /** Web sign-ins waiting for verification, by an unguessable id given to the web client. */
+  private readonly verifications = new Map<string, Verification>();
+  /** user + device → until when its next sign-in may pass on the strength of a completed challenge. */
+  private readonly verifiedPasses = new Map<string, number>();
 
   constructor(
     private readonly config: GatewayConfig,
@@ -52,9 +81,14 @@ export class JellyfinGateway {
     this.trust = new TrustStore(config.dataDir);
     this.addresses = new ClientAddress(config.trustedProxies);
     this.log = deps.log ?? ((event, fields) => console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields })));
+    this.now = deps.now ?? (() => new Date());
+    this.jellyfin = new JellyfinApi(this.upstream, config.jellyfinApiKey);
+    if (config.directorySyncMinutes > 0) {
+      this.directorySync = new DirectorySync({ jellyfin: this.jellyfin, latchkey: this.latchkey, intervalMs: config.directorySyncMinutes * 60_000, timers: deps.timers ?? realTimers, log: this.log });
+    }
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
-      if (isAuthenticationPath(req.url ?? '/')) {
+      if (isAuthenticationPath(req.url ?? '/') || this.refusesRevoked(req)) {
         socket.destroy();
         return;
       }
@@ -70,6 +104,7 @@ export class JellyfinGateway {
       this.revocationTimer = setInterval(sync, this.config.revocationPollSeconds * 1000);
       this.revocationTimer.unref();
     }
+    this.directorySync?.start();
     return new Promise((resolve) => this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port)));
   }
 
@@ -87,6 +122,8 @@ export class JellyfinGateway {
           const key = TrustStore.key(r.memberExternalId, r.deviceId);
           const tokens = this.sessions.get(key) ?? [];
           this.sessions.delete(key);
+          this.verifiedPasses.delete(key);
+          this.revoked.revokeDevice(r.deviceId, tokens);
           for (const token of tokens) await this.logout(token);
           ended += tokens.length;
           await this.trust.delete(r.memberExternalId, r.deviceId);
@@ -111,6 +148,7 @@ export class JellyfinGateway {
   async close(): Promise<void> {
     for (const p of this.polls.values()) p.abort.abort();
     clearInterval(this.revocationTimer);
+    await this.directorySync?.stop();
     await Promise.all(this.background);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -128,7 +166,20 @@ export class JellyfinGateway {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (!isAuthenticationPath(req.url ?? '/')) {
+    const url = req.url ?? '/';
+    if (this.refusesRevoked(req)) {
+      return sendJson(res, 401, { error: 'session_revoked', message: 'This device was signed out by the server’s security settings (Latchkey). Sign in again.' });
+    }
+    if (url.startsWith('/latchkey/') && this.config.webClientScript) return this.serveOwn(req, res, url);
+    if (!isAuthenticationPath(url)) {
+      if (this.config.webClientScript && req.method === 'GET' && isWebIndexPath(url)) {
+        this.serveWebIndex(req, res).catch((e: unknown) => {
+          this.log('gateway.error', { message: (e as Error).message });
+          if (!res.headersSent) sendJson(res, 502, { error: 'bad_gateway', message: 'Jellyfin could not be reached through the gateway.' });
+          else res.destroy();
+        });
+        return;
+      }
       proxyStream(this.upstream, req, res, this.headersFor(req));
       return;
     }
@@ -172,7 +223,7 @@ export class JellyfinGateway {
       await this.logout(accessToken);
       return sendJson(res, 401, { error: 'device_unknown', message: 'The app did not say which device it is; sign-in refused.' });
     }
-    const stored = this.trust.get(userId, deviceId);
+    const stored = this.trust.get(userId, deviceId, this.now());
 
     let decision: DecisionResponse;
     try {
@@ -205,9 +256,17 @@ export class JellyfinGateway {
     }
 
     this.log('login.decision', { userId, deviceId, decision: decision.decision, clientIp });
+    if (decision.decision === 'challenge' && this.takeVerifiedPass(userId, deviceId)) {
+      // The member completed this device's challenge (checked with Latchkey by the poller) without asking
+      // to remember it: this one retry goes through, as a plugin lets a session through once its challenge completed.
+      this.log('login.allowed_challenge_completed', { userId, deviceId });
+      this.remember(userId, deviceId, accessToken);
+      return relay();
+    }
     if (decision.decision === 'allow' || decision.decision === 'allow_in_grace') {
       if (decision.trustToken) await this.trust.set(userId, deviceId, { token: decision.trustToken, expiresAt: decision.trustExpiresAt });
       this.remember(userId, deviceId, accessToken);
+      if (decision.decision === 'allow_in_grace') this.inBackground(this.remindInGrace(userId, decision));
       return relay();
     }
 
@@ -215,8 +274,10 @@ export class JellyfinGateway {
     if (stored) await this.trust.delete(userId, deviceId);
     await this.logout(accessToken);
     const c = decision.challenge;
+    let statusUrl: string | undefined;
     if (decision.decision === 'challenge' && c) {
-      this.startPolling(userId, deviceId, c.id, c.interval);
+      const verificationId = this.startPolling(userId, deviceId, c.id, c.interval, Date.parse(c.expiresAt));
+      statusUrl = VERIFICATIONS_PATH + verificationId;
       this.inBackground(this.tellOtherSessions(userId, deviceId, auth?.device ?? session.DeviceName ?? 'A device', c.userCode, c.verificationUri));
     }
     sendJson(res, 401, {
@@ -227,32 +288,137 @@ export class JellyfinGateway {
           ? `${decision.explanation} On your phone or computer, go to ${c.verificationUri} and enter the code ${c.userCode}, then sign in again on this device.`
           : decision.explanation,
       ...(c ? { userCode: c.userCode, verificationUri: c.verificationUri, portalUrl: c.portalUrl, expiresAt: c.expiresAt } : {}),
+      ...(statusUrl ? { statusUrl } : {}),
+      explanation: decision.explanation,
       ...(decision.enrolUrl ? { enrolUrl: decision.enrolUrl } : {}),
       reasons: decision.reasons.map((r) => r.code),
     });
   }
 
-  /** Follows a challenge in the background; once completed, keeps its trust token for the device's next sign-in. */
-  private startPolling(userId: string, deviceId: string, challengeId: string, interval: number): void {
+  /**
+   * Follows a challenge in the background; once completed, keeps its trust token for the device's next
+   * sign-in (or, without one, lets that next sign-in through once). Returns the id under which the web
+   * client script can ask how it went.
+   */
+  private startPolling(userId: string, deviceId: string, challengeId: string, interval: number, expiresAt: number): string {
     const key = TrustStore.key(userId, deviceId);
     this.polls.get(key)?.abort.abort();
     const abort = new AbortController();
+    const verificationId = this.newVerification(key, expiresAt);
+    const settle = (status: Verification['status']) => {
+      const v = this.verifications.get(verificationId);
+      if (v) v.status = status;
+    };
     const done = this.latchkey
       .waitForChallenge(challengeId, { signal: abort.signal, initialInterval: interval })
       .then(async (status: ChallengeStatus) => {
         const c = status.completion;
-        if (status.status === 'completed' && c?.trustToken && c.deviceId === deviceId && c.memberExternalId === userId) {
-          await this.trust.set(userId, deviceId, { token: c.trustToken, expiresAt: c.trustExpiresAt });
-          this.log('challenge.completed', { userId, deviceId });
+        if (status.status === 'completed' && c && c.deviceId === deviceId && c.memberExternalId === userId) {
+          if (c.trustToken) await this.trust.set(userId, deviceId, { token: c.trustToken, expiresAt: c.trustExpiresAt });
+          else this.verifiedPasses.set(key, this.now().getTime() + VERIFIED_PASS_MS);
+          this.log('challenge.completed', { userId, deviceId, remembered: c.trustToken !== null });
+          settle('completed');
         } else {
           this.log('challenge.ended', { userId, deviceId, status: status.status });
+          settle(status.status === 'completed' ? 'failed' : status.status);
         }
       })
-      .catch((e: unknown) => this.log('challenge.poll_failed', { userId, deviceId, message: (e as Error).message }))
+      .catch((e: unknown) => {
+        this.log('challenge.poll_failed', { userId, deviceId, message: (e as Error).message });
+        settle('failed');
+      })
       .finally(() => {
         if (this.polls.get(key)?.abort === abort) this.polls.delete(key);
       });
     this.polls.set(key, { abort, done });
+    return verificationId;
+  }
+
+  private newVerification(key: string, expiresAt: number): string {
+    const now = this.now().getTime();
+    for (const [id, v] of this.verifications) if (v.expiresAt + VERIFIED_PASS_MS <= now || v.key === key) this.verifications.delete(id);
+    if (this.verifications.size >= MAX_VERIFICATIONS) this.verifications.delete(this.verifications.keys().next().value as string);
+    const id = crypto.randomBytes(18).toString('base64url');
+    this.verifications.set(id, { key, status: 'pending', expiresAt: Number.isFinite(expiresAt) ? expiresAt : now + VERIFIED_PASS_MS });
+    return id;
+  }
+
+  private takeVerifiedPass(userId: string, deviceId: string): boolean {
+    const key = TrustStore.key(userId, deviceId);
+    const until = this.verifiedPasses.get(key);
+    if (until === undefined) return false;
+    this.verifiedPasses.delete(key);
+    return until > this.now().getTime();
+  }
+
+  /** The gateway's own paths: the web client script, and how a web sign-in's verification is going. */
+  private serveOwn(req: http.IncomingMessage, res: http.ServerResponse, url: string): void {
+    const path = url.split('?')[0] ?? '';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed', message: 'Only GET.' });
+    if (path === WEB_CLIENT_SCRIPT_PATH) return serveWebClientScript(req, res);
+    if (path.startsWith(VERIFICATIONS_PATH)) {
+      const v = this.verifications.get(path.slice(VERIFICATIONS_PATH.length));
+      if (!v) return sendJson(res, 404, { error: 'not_found', message: 'No such verification (it may have expired).' });
+      const expired = v.status === 'pending' && v.expiresAt <= this.now().getTime();
+      return sendJson(res, 200, { status: expired ? 'expired' : v.status });
+    }
+    sendJson(res, 404, { error: 'not_found', message: 'Not found.' });
+  }
+
+  /**
+   * Jellyfin's web client page, with the gateway's script added. Asked for without conditions (a browser's
+   * cached copy may predate the script) in an encoding the client accepts; the gateway answers 304 itself.
+   */
+  private async serveWebIndex(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const headers = this.headersFor(req);
+    delete headers['if-none-match'];
+    delete headers['if-modified-since'];
+    delete headers['range'];
+    delete headers['if-range'];
+    const answer = injectWebClientScript(await proxyBuffered(this.upstream, 'GET', req.url ?? '/', headers, Buffer.alloc(0)));
+    const out = endToEndHeaders(answer.headers);
+    if (answer.status === 200 && answer.headers.etag && req.headers['if-none-match'] === answer.headers.etag) {
+      delete out['content-length'];
+      res.writeHead(304, out).end();
+      return;
+    }
+    out['content-length'] = String(answer.body.length);
+    res.writeHead(answer.status, out);
+    res.end(answer.body);
+  }
+
+  /** Refuses (cheaply) a request whose Jellyfin token was issued before its device was revoked in Latchkey. */
+  private refusesRevoked(req: http.IncomingMessage): boolean {
+    if (!this.revoked.active) return false;
+    const presented = presentedCredentials(req.headers, req.url ?? '/');
+    const verdict = this.revoked.refuses(presented);
+    if (verdict === false) return false;
+    this.log('request.refused_revoked', { deviceId: presented.deviceId ?? null, path: (req.url ?? '/').split('?')[0] });
+    // A token found by its revoked device name has not been signed out at Jellyfin yet.
+    if (verdict === 'newly_found' && presented.token) this.inBackground(this.logout(presented.token));
+    return true;
+  }
+
+  /**
+   * A member in their grace period is told on their active Jellyfin sessions (at most once per
+   * `graceReminderHours`), besides the notice Latchkey e-mails them. Best effort, after the answer.
+   */
+  private async remindInGrace(userId: string, decision: DecisionResponse): Promise<void> {
+    if (!this.jellyfin.hasApiKey || this.config.graceReminderHours <= 0) return;
+    const now = this.now().getTime();
+    const window = this.config.graceReminderHours * 3_600_000;
+    const id = userId.toLowerCase().replace(/-/g, '');
+    const last = this.reminded.get(id);
+    if (last !== undefined && now - last < window) return;
+    this.reminded.set(id, now);
+    if (this.reminded.size > 100_000) for (const [k, at] of this.reminded) if (now - at >= window) this.reminded.delete(k);
+    const deadline = decision.deadline ? new Date(decision.deadline).toISOString().slice(0, 10) : null;
+    const where = decision.enrolUrl ? ` Set it up at ${new URL(decision.enrolUrl).origin}.` : '';
+    const text = `${decision.explanation}${deadline ? ` Deadline: ${deadline}${decision.daysLeft !== null ? ` (${decision.daysLeft} day${decision.daysLeft === 1 ? '' : 's'} left)` : ''}.` : ''}${where}`;
+    for (const s of await this.jellyfin.sessionsOf(userId)) {
+      await this.jellyfin.message(s.Id, { Header: 'Two-step verification required soon', Text: text, TimeoutMs: 60_000 });
+    }
+    this.log('grace.reminded', { userId });
   }
 
   private inBackground(task: Promise<void>): void {
@@ -265,20 +431,16 @@ export class JellyfinGateway {
    * the pairing code on the member's other active Jellyfin sessions (`POST /Sessions/{id}/Message`).
    */
   private async tellOtherSessions(userId: string, deviceId: string, deviceName: string, userCode: string, verificationUri: string): Promise<void> {
-    if (!this.config.jellyfinApiKey) return;
-    const auth = { authorization: `MediaBrowser Token="${encodeURIComponent(this.config.jellyfinApiKey)}"`, 'content-type': 'application/json' };
-    const list = await proxyBuffered(this.upstream, 'GET', '/Sessions?activeWithinSeconds=960', auth, Buffer.alloc(0));
-    if (list.status !== 200) throw new Error(`Jellyfin answered ${list.status} to GET /Sessions`);
-    const sessions = JSON.parse(list.body.toString('utf8')) as Array<{ Id?: string | null; UserId?: string; DeviceId?: string | null }>;
-    const same = (a: string | undefined) => (a ?? '').toLowerCase().replace(/-/g, '') === userId.toLowerCase().replace(/-/g, '');
+    if (!this.jellyfin.hasApiKey) return;
     const message = { Header: 'Approve a new device', Text: `${deviceName} wants to sign in as you. To allow it, go to ${verificationUri} and enter ${userCode}.`, TimeoutMs: 120_000 };
-    for (const s of sessions) {
-      if (!s.Id || !same(s.UserId) || s.DeviceId === deviceId) continue;
-      await proxyBuffered(this.upstream, 'POST', `/Sessions/${encodeURIComponent(s.Id)}/Message`, auth, Buffer.from(JSON.stringify(message)));
+    for (const s of await this.jellyfin.sessionsOf(userId)) {
+      if (s.DeviceId === deviceId) continue;
+      await this.jellyfin.message(s.Id, message);
     }
   }
 
   private remember(userId: string, deviceId: string, accessToken: string): void {
+    this.revoked.issued(deviceId, accessToken);
     const key = TrustStore.key(userId, deviceId);
     // A device keeps a handful of sessions at most; older ones fall off (bounded memory).
     const tokens = [...(this.sessions.get(key) ?? []), accessToken].slice(-20);
@@ -288,7 +450,7 @@ export class JellyfinGateway {
   /** Ends the session Jellyfin just created, so the withheld token is worthless. */
   private async logout(accessToken: string): Promise<void> {
     try {
-      await proxyBuffered(this.upstream, 'POST', '/Sessions/Logout', { authorization: `MediaBrowser Token="${encodeURIComponent(accessToken)}"`, 'content-type': 'application/json' }, Buffer.alloc(0));
+      await this.jellyfin.logout(accessToken);
     } catch (e) {
       this.log('jellyfin.logout_failed', { message: (e as Error).message });
     }

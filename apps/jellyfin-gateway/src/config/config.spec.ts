@@ -13,6 +13,14 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ ...base, GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES: 'true' }).failOpenForTrustedDevices).toBe(true);
   });
 
+  it('web client script on, directory sync off, grace reminders once a day by default; sync needs a Jellyfin API key', () => {
+    expect(loadGatewayConfig(base)).toMatchObject({ webClientScript: true, directorySyncMinutes: 0, graceReminderHours: 24 });
+    expect(loadGatewayConfig({ ...base, GATEWAY_WEB_CLIENT_SCRIPT: 'false', GATEWAY_GRACE_REMINDER_HOURS: '0' })).toMatchObject({ webClientScript: false, graceReminderHours: 0 });
+    expect(loadGatewayConfig({ ...base, JELLYFIN_API_KEY: 'k', GATEWAY_DIRECTORY_SYNC_MINUTES: '30' }).directorySyncMinutes).toBe(30);
+    expect(() => loadGatewayConfig({ ...base, GATEWAY_DIRECTORY_SYNC_MINUTES: '30' })).toThrow(/GATEWAY_DIRECTORY_SYNC_MINUTES: needs JELLYFIN_API_KEY/);
+    expect(() => loadGatewayConfig({ ...base, GATEWAY_GRACE_REMINDER_HOURS: '-1' })).toThrow(/GATEWAY_GRACE_REMINDER_HOURS/);
+  });
+
   it('stops at start with every problem listed', () => {
     expect(() => loadGatewayConfig({ JELLYFIN_URL: 'ftp://x', GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES: 'maybe' })).toThrow(
       /JELLYFIN_URL.*LATCHKEY_URL.*LATCHKEY_API_KEY.*GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES/,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /** The gateway's settings. `process.env` is read here and nowhere else. */
 export interface GatewayConfig {
-  /** Optional Jellyfin API key: lets the gateway show a TV's pairing code on the member's other Jellyfin sessions. */
+  /** Optional Jellyfin API key: pairing codes and grace reminders on the member's Jellyfin sessions, and the directory sync. */
   jellyfinApiKey: string | undefined;
   /** Where Jellyfin is reached from the gateway, e.g. http://jellyfin:8096 */
   jellyfinUrl: URL;
@@ -20,6 +20,12 @@ export interface GatewayConfig {
   failOpenForTrustedDevices: boolean;
   /** How often Latchkey's revocation feed is read to end Jellyfin sessions of revoked devices; 0: never. */
   revocationPollSeconds: number;
+  /** Inject Latchkey's helper script into Jellyfin's web client (`/web/index.html`). Default: on. */
+  webClientScript: boolean;
+  /** How often Jellyfin's users and libraries are copied into Latchkey's directory (needs the API key); 0: never. */
+  directorySyncMinutes: number;
+  /** A member in their grace period is told on their active Jellyfin sessions at most once per this many hours (needs the API key); 0: never. */
+  graceReminderHours: number;
 }
 
 const bool = z
@@ -39,6 +45,12 @@ const EnvSchema = z.object({
   GATEWAY_TRUSTED_PROXIES: z.string().default(''),
   GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES: bool,
   GATEWAY_REVOCATION_POLL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  GATEWAY_WEB_CLIENT_SCRIPT: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default('true')
+    .transform((v) => v !== 'false' && v !== '0' && v !== 'no'),
+  GATEWAY_DIRECTORY_SYNC_MINUTES: z.coerce.number().int().min(0).max(10_080).default(0),
+  GATEWAY_GRACE_REMINDER_HOURS: z.coerce.number().int().min(0).max(720).default(24),
 });
 
 export type GatewayEnv = Partial<Record<keyof z.input<typeof EnvSchema>, string>>;
@@ -51,6 +63,7 @@ export function loadGatewayConfig(env: GatewayEnv | NodeJS.ProcessEnv = process.
     throw new Error(`Invalid gateway configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.GATEWAY_DIRECTORY_SYNC_MINUTES > 0 && !e.JELLYFIN_API_KEY) throw new Error('Invalid gateway configuration: GATEWAY_DIRECTORY_SYNC_MINUTES: needs JELLYFIN_API_KEY (Jellyfin lists its users and libraries only to an API key)');
   return {
     jellyfinUrl: new URL(e.JELLYFIN_URL),
     jellyfinApiKey: e.JELLYFIN_API_KEY || undefined,
@@ -61,5 +74,8 @@ export function loadGatewayConfig(env: GatewayEnv | NodeJS.ProcessEnv = process.
     trustedProxies: e.GATEWAY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
     failOpenForTrustedDevices: e.GATEWAY_FAIL_OPEN_FOR_TRUSTED_DEVICES,
     revocationPollSeconds: e.GATEWAY_REVOCATION_POLL_SECONDS,
+    webClientScript: e.GATEWAY_WEB_CLIENT_SCRIPT,
+    directorySyncMinutes: e.GATEWAY_DIRECTORY_SYNC_MINUTES,
+    graceReminderHours: e.GATEWAY_GRACE_REMINDER_HOURS,
   };
 }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuthenticateUserByName, AuthenticationResult, MessageCommand, QuickConnectDto, QuickConnectResult, SessionInfoDto, UserDto } from '@jellyfin/sdk/lib/generated-client/models';
+import zlib from 'node:zlib';
+import type { AuthenticateUserByName, AuthenticationResult, MessageCommand, QuickConnectDto, QuickConnectResult, SessionInfoDto, UserDto, VirtualFolderInfo } from '@jellyfin/sdk/lib/generated-client/models';
 import { parseEmbyAuthorization } from '../auth-request';
 
 export interface StandInUser {
@@ -9,6 +10,20 @@ export interface StandInUser {
   name: string;
   password: string;
 }
+
+/** How the stand-in serves the web client's `index.html`. */
+export interface WebIndexOptions {
+  html: string;
+  /** `auto`: the first of br, gzip, deflate the request accepts (as ASP.NET's response compression does). */
+  encoding: 'auto' | 'identity' | 'gzip' | 'br' | 'deflate';
+  /** Sent without Content-Length (Transfer-Encoding: chunked). */
+  chunked: boolean;
+  contentType: string;
+  /** A Content-Security-Policy header sent with the page. */
+  csp?: string;
+}
+
+export const STAND_IN_INDEX_HTML = '<!DOCTYPE html><html class="preload" dir="ltr"><head><meta charset="utf-8"><title>Jellyfin</title><link href="main.jellyfin.bundle.css" rel="stylesheet"></head><body dir="ltr"><div class="skinHeader"></div><script defer="defer" src="main.jellyfin.bundle.js"></script></body></html>';
 
 export interface SeenRequest {
   method: string;
@@ -37,6 +52,15 @@ export class JellyfinStandIn {
   readonly messages: Array<{ sessionId: string; message: MessageCommand }> = [];
   /** The admin's Jellyfin API key. */
   readonly apiKey = 'jellyfin-admin-api-key';
+  /** Libraries (`GET /Library/VirtualFolders`). */
+  libraries: VirtualFolderInfo[] = [];
+  /** Answer 503 to the next this many `GET /Users` calls (Jellyfin busy or restarting). */
+  failUsers = 0;
+  /** While set, `GET /Sessions` waits for it (a slow Jellyfin). */
+  holdSessions: Promise<void> | null = null;
+  web: WebIndexOptions = { html: STAND_IN_INDEX_HTML, encoding: 'auto', chunked: false, contentType: 'text/html; charset=utf-8' };
+  /** Other files of the web client, by name under `/web/` (served as JavaScript). */
+  webFiles = new Map<string, string>();
   private readonly quickConnect = new Map<string, { code: string; userId: string | null }>();
 
   constructor(
@@ -119,7 +143,37 @@ export class JellyfinStandIn {
       return;
     }
     const apiKeyOk = parseEmbyAuthorization(String(req.headers['authorization'] ?? ''))?.token === this.apiKey;
-    if (req.method === 'GET' && route === '/sessions') return apiKeyOk ? json(200, [...this.sessions.values()]) : json(401, 'Unauthorized');
+    if (req.method === 'GET' && (route === '/web' || route === '/web/index.html')) return this.serveWebIndex(req, res);
+    const webFile = req.method === 'GET' && route.startsWith('/web/') ? this.webFiles.get(route.slice(5)) : undefined;
+    if (webFile !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      res.end(webFile);
+      return;
+    }
+    if (req.method === 'GET' && route === '/users/me') {
+      // A user's own call, with its access token in any of the places Jellyfin reads it.
+      const token =
+        parseEmbyAuthorization(String(req.headers['authorization'] ?? req.headers['x-emby-authorization'] ?? ''))?.token || String(req.headers['x-emby-token'] ?? '') || url.searchParams.get('api_key') || '';
+      const session = this.sessions.get(token);
+      const user = session ? this.users.find((u) => u.id === session.UserId) : undefined;
+      if (!user) return json(401, 'Unauthorized');
+      const dto: UserDto = { Name: user.name, Id: user.id, ServerId: this.serverId };
+      return json(200, dto);
+    }
+    if (req.method === 'GET' && route === '/users') {
+      if (!apiKeyOk) return json(401, 'Unauthorized');
+      if (this.failUsers > 0) {
+        this.failUsers--;
+        return json(503, 'Service Unavailable');
+      }
+      const users: UserDto[] = this.users.map((u) => ({ Name: u.name, Id: u.id, ServerId: this.serverId, HasPassword: true, Policy: { IsDisabled: false, IsHidden: true, AuthenticationProviderId: 'x', PasswordResetProviderId: 'x' } }));
+      return json(200, users);
+    }
+    if (req.method === 'GET' && route === '/library/virtualfolders') return apiKeyOk ? json(200, this.libraries) : json(401, 'Unauthorized');
+    if (req.method === 'GET' && route === '/sessions') {
+      if (this.holdSessions) await this.holdSessions;
+      return apiKeyOk ? json(200, [...this.sessions.values()]) : json(401, 'Unauthorized');
+    }
     const message = /^\/sessions\/([^/]+)\/message$/.exec(route);
     if (req.method === 'POST' && message) {
       if (!apiKeyOk) return json(401, 'Unauthorized');
@@ -134,6 +188,21 @@ export class JellyfinStandIn {
       return url.searchParams.get('api_key') === 'service-api-key' || req.headers['x-emby-token'] === 'service-api-key' ? json(200, { Items: [], TotalRecordCount: 0 }) : json(401, 'Unauthorized');
     }
     json(404, 'Not found');
+  }
+
+  private serveWebIndex(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const accepted = String(req.headers['accept-encoding'] ?? '');
+    const encoding = this.web.encoding === 'auto' ? (['br', 'gzip', 'deflate'].find((e) => accepted.includes(e)) ?? 'identity') : this.web.encoding;
+    const raw = Buffer.from(this.web.html, 'utf8');
+    const body = encoding === 'gzip' ? zlib.gzipSync(raw) : encoding === 'br' ? zlib.brotliCompressSync(raw) : encoding === 'deflate' ? zlib.deflateSync(raw) : raw;
+    const headers: http.OutgoingHttpHeaders = { 'content-type': this.web.contentType, etag: '"1d9abc0"', 'last-modified': 'Mon, 01 Sep 2025 10:00:00 GMT', vary: 'Accept-Encoding' };
+    if (encoding !== 'identity') headers['content-encoding'] = encoding;
+    if (this.web.csp) headers['content-security-policy'] = this.web.csp;
+    if (!this.web.chunked) headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    // In two pieces, so a chunked answer really arrives in chunks.
+    res.write(body.subarray(0, body.length >> 1));
+    res.end(body.subarray(body.length >> 1));
   }
 
   private signIn(user: StandInUser, req: http.IncomingMessage): AuthenticationResult {
