@@ -26,6 +26,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** SIGTERM, then waits for the exit. Killed by a signal, a child has a signalCode and no exitCode: stopping twice must not wait forever. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** Waits until a child process (a reverse proxy) listens on a loopback port; fails with its log if it exits first. */
+export async function waitForPort(name: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${name} did not listen on ${port}:\n${log()}`);
+}
+
 /** Runs the built service as a person would (`node dist/…/main.js`), on loopback, with a fresh data directory. */
 export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npm run build)`);
@@ -59,12 +85,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     setupUrl,
     output: () => out,
     stop: async () => {
-      // Killed by a signal, a child has a signalCode and no exitCode: stopping twice must not wait forever.
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(child);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
