@@ -1,16 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopChild, waitForPort } from './service';
+import { freePort, runProxy, type RunningProxy } from './service';
 
 export const CADDY = ['/usr/bin/caddy', '/usr/local/bin/caddy'].find((p) => fs.existsSync(p)) ?? 'caddy';
 
-export interface RunningCaddy {
-  port: number;
-  dir: string;
-  stop(): Promise<void>;
-}
+export type RunningCaddy = RunningProxy;
 
 /**
  * Debian's Caddy as a child process (`caddy run`, Caddyfile adapter): no admin endpoint, no automatic HTTPS,
@@ -32,18 +27,5 @@ ${sites(port)}
   const file = path.join(dir, 'Caddyfile');
   fs.writeFileSync(file, conf);
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_HOME: path.join(dir, 'config') };
-  const child = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  child.on('error', (e) => (out += `\n${e.message}`));
-  await waitForPort('caddy', port, child, () => `${out}\n${conf}`);
-  return {
-    port,
-    dir,
-    stop: async () => {
-      await stopChild(child);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return runProxy('caddy', CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { port, dir, env, log: (out) => `${out}\n${conf}` });
 }

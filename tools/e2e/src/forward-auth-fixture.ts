@@ -94,7 +94,9 @@ export async function protectWithLatchkey(svc: RunningService, owner: OwnerSessi
   const apiKey = await registerServer(svc, owner, 'Family Jellyfin');
   const admin = { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken };
   const servers = (await (await fetch(`${svc.base}/api/v1/servers`, { headers: admin })).json()) as { items: { id: string }[] };
-  const patched = await fetch(`${svc.base}/api/v1/servers/${servers.items[0]!.id}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ baseUrl: opts.mediaUrl, forwardAuthHosts: [opts.host] }) });
+  const server = servers.items[0];
+  if (!server) throw new Error('the server just registered is not listed');
+  const patched = await fetch(`${svc.base}/api/v1/servers/${server.id}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ baseUrl: opts.mediaUrl, forwardAuthHosts: [opts.host] }) });
   if (patched.status !== 200) throw new Error(`protecting ${opts.host} failed: ${patched.status} ${await patched.text()}`);
   const sync = await asServer(svc, apiKey, 'PUT', '/api/v1/directory', opts.directory);
   if (sync.status !== 200) throw new Error(`directory sync failed: ${sync.status} ${JSON.stringify(sync.body)}`);
@@ -104,7 +106,7 @@ export async function protectWithLatchkey(svc: RunningService, owner: OwnerSessi
 function cookieNamed(res: Response, name: string): string {
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
   if (!cookie) throw new Error(`no ${name} cookie in ${res.status}`);
-  return cookie.split(';')[0]!;
+  return cookie.split(';')[0] ?? cookie;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopChild, waitForPort } from './service';
+import { freePort, runProxy, type RunningProxy } from './service';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p)) ?? 'nginx';
@@ -16,11 +16,7 @@ export function docSnippet(file: string, name: string): string {
   return m[1];
 }
 
-export interface RunningNginx {
-  port: number;
-  dir: string;
-  stop(): Promise<void>;
-}
+export type RunningNginx = RunningProxy;
 
 /**
  * Debian's nginx as a child process: a temporary prefix directory, `daemon off`, loopback only. `server`
@@ -54,20 +50,12 @@ ${server}
 `;
   fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
   execFileSync(NGINX, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'pipe' });
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const log = () => `${out}${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`;
-  await waitForPort('nginx', port, child, log);
-  return {
+  const errorLog = path.join(dir, 'error.log');
+  return runProxy('nginx', NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', errorLog], {
     port,
     dir,
-    stop: async () => {
-      await stopChild(child);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    log: (out) => `${out}${fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : ''}`,
+  });
 }
 
 export interface RawResponse {

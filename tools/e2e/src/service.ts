@@ -52,6 +52,34 @@ export async function waitForPort(name: string, port: number, child: ChildProces
   throw new Error(`${name} did not listen on ${port}:\n${log()}`);
 }
 
+/** A reverse proxy run as a child process, from a temporary directory of its own. */
+export interface RunningProxy {
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a reverse proxy that will listen on `port`, waits for it, and stops it with SIGTERM (removing `dir`).
+ * `log` turns what it printed into the message shown when it does not start.
+ */
+export async function runProxy(name: string, command: string, args: string[], opts: { port: number; dir: string; env?: NodeJS.ProcessEnv; log?: (out: string) => string }): Promise<RunningProxy> {
+  const child = spawn(command, args, { cwd: opts.dir, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  child.on('error', (e) => (out += `\n${e.message}`));
+  await waitForPort(name, opts.port, child, () => (opts.log ? opts.log(out) : out));
+  return {
+    port: opts.port,
+    dir: opts.dir,
+    stop: async () => {
+      await stopChild(child);
+      fs.rmSync(opts.dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Runs the built service as a person would (`node dist/…/main.js`), on loopback, with a fresh data directory. */
 export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npm run build)`);
