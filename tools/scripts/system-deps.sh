@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages the tests need, installed from Debian when missing: Chromium (browser end-to-end tests),
-# oathtool (an independent TOTP generator), nginx (forward-auth behind a real reverse proxy; the tests run
-# their own nginx on loopback, so the package's service is kept from starting) and PostgreSQL (the
-# PostgreSQL and multi-instance tests), when no PostgreSQL server answers.
+# oathtool (an independent TOTP generator), nginx and Caddy (forward-auth behind real reverse proxies; the
+# tests run their own nginx and Caddy on loopback, so the packages' services are kept from starting: both would
+# otherwise take port 80, and Caddy also its admin port 2019) and PostgreSQL (the PostgreSQL and
+# multi-instance tests), when no PostgreSQL server answers.
 #
 # PostgreSQL: nothing to do when LATCHKEY_TEST_PG_URL or DATABASE_URL is set, or when a server answers on
 # 127.0.0.1:${LATCHKEY_TEST_PG_PORT:-5432} (the tests then use it as they find it). Otherwise, in this order:
@@ -50,6 +51,7 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
+[ -x /usr/bin/caddy ] || command -v caddy >/dev/null 2>&1 || need+=(caddy)
 if [ "$pg_needed" = true ] && [ -z "$(pg_bindir)" ]; then need+=(postgresql); fi
 pg_installed_now=false
 if [ ${#need[@]} -gt 0 ]; then
@@ -60,7 +62,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   echo "Installing ${need[*]} from Debian…"
   apt-get update -qq
-  # No service starts during the install (nginx would otherwise take port 80; PostgreSQL's own cluster stays stopped).
+  # No service starts during the install (nginx and Caddy would otherwise take port 80; PostgreSQL's own cluster stays stopped).
   cleanup_policy=false
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && cleanup_policy=true

@@ -1,63 +1,16 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, shot } from './browser';
+import { type MediaServer, protectWithLatchkey, startMediaServer } from './forward-auth-fixture';
 import { memberLink } from './member-portal';
 import { docSnippet, rawRequest, RunningNginx, startNginx } from './nginx';
 import { enrolTotp, oathtool } from './oathtool';
-import { type OwnerSession, registerServer, setUpOwner } from './owner';
-import { asServer } from './portal-flows';
+import { type OwnerSession, setUpOwner } from './owner';
 import { BrowserUser } from './webauthn';
 import { RunningService, startService } from './service';
-
 
 const ALICE = { id: '0b7e6a2c4d5f4e3a9b8c7d6e5f4a3b2c', name: 'alice', password: 'alice-media-pw' };
 /** nginx connects to Latchkey from this address, the only trusted proxy; tests connect from 127.0.0.1. */
 const NGINX_ADDRESS = '127.0.0.2';
-
-/**
- * A media server for nginx to protect: it answers Jellyfin's password check (which Latchkey's sign-in page
- * uses), and every other request with what it received — so the test sees what nginx passed on.
- */
-async function startMediaServer(): Promise<{ url: string; port: number; hits: () => number; close(): Promise<void> }> {
-  let hits = 0;
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString('utf8')));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/Users/AuthenticateByName') {
-        const body = JSON.parse(raw || '{}') as { Username?: string; Pw?: string };
-        if (body.Username?.toLowerCase() !== ALICE.name || body.Pw !== ALICE.password) return void res.writeHead(401).end();
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ User: { Id: ALICE.id, Name: ALICE.name }, AccessToken: 'jf-token' }));
-      }
-      if (req.method === 'POST' && req.url === '/Sessions/Logout') return void res.writeHead(204).end();
-      hits++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          path: req.url,
-          remoteUser: req.headers['remote-user'] ?? null,
-          remoteName: req.headers['remote-name'] ?? null,
-          remoteEmail: req.headers['remote-email'] ?? null,
-          remoteGroups: req.headers['remote-groups'] ?? null,
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    hits: () => hits,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 // Real processes and real waiting (a challenge is polled every 5 s): the root Jest run ignores the e2e project's testTimeout.
 jest.setTimeout(120_000);
@@ -66,7 +19,7 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
   let svc: RunningService;
   let browser: Browser;
   let owner: OwnerSession;
-  let media: Awaited<ReturnType<typeof startMediaServer>>;
+  let media: MediaServer;
   let nginx: RunningNginx;
   let site: string;
   let latchkeyPort: number;
@@ -76,28 +29,25 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
   const errors: string[] = [];
 
   beforeAll(async () => {
-    media = await startMediaServer();
+    media = await startMediaServer([ALICE]);
     [svc, browser] = await Promise.all([startService({ LATCHKEY_TRUSTED_PROXIES: NGINX_ADDRESS }), launchChromium()]);
     latchkeyPort = Number(new URL(svc.base).port);
     owner = await setUpOwner(svc);
-    const apiKey = await registerServer(svc, owner, 'Family Jellyfin');
     // nginx's port is needed for the server's protected host, so reserve it first.
     const snippet = docSnippet('nginx.md', 'nginx').replace(/http:\/\/127\.0\.0\.1:8080/g, `http://127.0.0.1:${latchkeyPort}`).replace(/http:\/\/127\.0\.0\.1:8096/g, media.url);
     nginx = await startNginx(snippet, { http: `proxy_bind ${NGINX_ADDRESS};` });
     site = `http://localhost:${nginx.port}`;
-
-    const admin = { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken };
-    const servers = (await (await fetch(`${svc.base}/api/v1/servers`, { headers: admin })).json()) as { items: { id: string }[] };
-    const patched = await fetch(`${svc.base}/api/v1/servers/${servers.items[0]!.id}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ baseUrl: media.url, forwardAuthHosts: [`localhost:${nginx.port}`] }) });
-    expect(patched.status).toBe(200);
-    const sync = await asServer(svc, apiKey, 'PUT', '/api/v1/directory', {
-      groups: [{ externalId: 'family', name: 'Family' }],
-      members: [
-        { externalId: ALICE.id, username: ALICE.name, displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['family'] },
-        { externalId: 'bob-1', username: 'bob' },
-      ],
+    const apiKey = await protectWithLatchkey(svc, owner, {
+      mediaUrl: media.url,
+      host: `localhost:${nginx.port}`,
+      directory: {
+        groups: [{ externalId: 'family', name: 'Family' }],
+        members: [
+          { externalId: ALICE.id, username: ALICE.name, displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['family'] },
+          { externalId: 'bob-1', username: 'bob' },
+        ],
+      },
     });
-    expect(sync.status).toBe(200);
     // Alice set up an authenticator app earlier, from a link her media server gave her.
     secret = await enrolTotp(svc, await memberLink(svc, apiKey, ALICE.id));
     bobLink = await memberLink(svc, apiKey, 'bob-1');
@@ -144,7 +94,7 @@ describe('forward-auth behind real nginx (auth_request), with the snippet from d
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForURL(`${site}/web/index.html`);
     const echoed = JSON.parse((await page.locator('body').textContent()) ?? '{}');
-    expect(echoed).toEqual({ path: '/web/index.html', remoteUser: 'alice', remoteName: 'Alice Liddell', remoteEmail: 'alice@example.com', remoteGroups: 'Family' });
+    expect(echoed).toEqual({ path: '/web/index.html', remoteUser: 'alice', remoteName: 'Alice Liddell', remoteEmail: 'alice@example.com', remoteGroups: 'Family', otherRemote: {} });
     const cookie = (await page.context().cookies(site)).find((c) => c.name === 'latchkey_proxy');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
     aliceCookie = `latchkey_proxy=${cookie!.value}`;

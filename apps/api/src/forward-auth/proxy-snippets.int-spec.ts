@@ -16,7 +16,8 @@ const PROXY = '10.0.0.5';
 /**
  * The Traefik and Caddy configurations in docs/ work as written: Latchkey is asked at the address they name,
  * with the headers those proxies send, and its answers carry every header they copy to the media server.
- * (nginx runs for real in tools/e2e/src/forward-auth-nginx.e2e-spec.ts.)
+ * (nginx and Caddy also run for real in tools/e2e/src/forward-auth-nginx.e2e-spec.ts and
+ * forward-auth-caddy.e2e-spec.ts; Traefik, not packaged in Debian, is only checked here.)
  */
 describe.each([
   {
