@@ -117,6 +117,22 @@ describe('VerifyPage', () => {
     expect(t.text).toContain('Done — you can go back to your TV or app now.');
   });
 
+  it('after several wrong codes, says that Latchkey may have stopped taking codes for a while, and what to do', async () => {
+    const t = await opened(challenge());
+    for (let i = 1; i <= 3; i++) {
+      expect(t.root.querySelector('#many-tries')).toBeNull();
+      await t.enterCode('totp-code', '000000');
+      t.http
+        .expectOne('/api/v1/me/challenges/chl_1/verify')
+        .flush(apiError('verification_failed', 'That did not work. Check the code and try again, or use another way to verify.'), { status: 400, statusText: 'Bad Request' });
+      await t.settle();
+    }
+    const hint = t.root.querySelector('#many-tries')!;
+    expect(hint.getAttribute('role')).toBe('alert');
+    expect(hint.textContent).toContain('Latchkey stops taking codes for a while to keep your account safe');
+    expect(hint.textContent).toContain('sign in to Family Jellyfin again to start over');
+  });
+
   it('explains an expired request', async () => {
     const t = await opened(challenge({ status: 'expired' }));
     expect(t.text).toContain('This request has expired.');
