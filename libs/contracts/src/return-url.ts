@@ -39,7 +39,6 @@ export type ReturnUrlCheck = { ok: true; url: string } | { ok: false; reason: st
  */
 export function checkReturnUrl(raw: string, allowedOrigins: readonly string[]): ReturnUrlCheck {
   if (raw.length > RETURN_URL_MAX) return { ok: false, reason: `longer than ${RETURN_URL_MAX} characters` };
-  // eslint-disable-next-line no-control-regex
   if (/[^\x21-\x7e]/.test(raw)) return { ok: false, reason: 'only printable ASCII is allowed (percent-encode the rest; hosts in punycode)' };
   if (raw.includes('\\')) return { ok: false, reason: 'backslashes are not allowed' };
   if (!/^https?:\/\/[^/?#@]/i.test(raw)) return { ok: false, reason: 'must be an absolute http(s) URL' };

@@ -1,11 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from './browser';
 import { memberLink, pushMembers } from './member-portal';
-import { setUpOwner, type OwnerSession } from './owner';
+import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { enrolAuthenticator, type AuthenticatorApp } from './portal-checks';
-import { asServer, requireMfaForEveryone } from './portal-flows';
+import { asServer, loopbackSite, requireMfaForEveryone } from './portal-flows';
 import { RunningService, startService } from './service';
 
 /**
@@ -20,18 +18,6 @@ interface LoginDecision {
   error?: { code: string };
 }
 
-/** A web page on loopback that records who came to it: the media server's web client, or the attacker's site. */
-async function site(title: string): Promise<{ origin: string; visits: string[]; close: () => Promise<void> }> {
-  const visits: string[] = [];
-  const server = http.createServer((req, res) => {
-    visits.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><title>${title}</title><h1>${title}</h1>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, visits, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 describe('open redirect: after verifying, the member goes back to the media server’s web client and nowhere else', () => {
   let svc: RunningService;
   let browser: Browser;
@@ -40,8 +26,8 @@ describe('open redirect: after verifying, the member goes back to the media serv
   let apiKey: string;
   let app: AuthenticatorApp;
   let recoveryCodes: string[];
-  let webClient: Awaited<ReturnType<typeof site>>;
-  let attacker: Awaited<ReturnType<typeof site>>;
+  let webClient: Awaited<ReturnType<typeof loopbackSite>>;
+  let attacker: Awaited<ReturnType<typeof loopbackSite>>;
   const errors: string[] = [];
 
   const login = (returnUrl?: string) =>
@@ -71,14 +57,9 @@ describe('open redirect: after verifying, the member goes back to the media serv
   }
 
   beforeAll(async () => {
-    [svc, browser, webClient, attacker] = await Promise.all([startService(), launchChromium(), site('Family Jellyfin web client'), site('Attacker')]);
+    [svc, browser, webClient, attacker] = await Promise.all([startService(), launchChromium(), loopbackSite('Family Jellyfin web client'), loopbackSite('Attacker')]);
     owner = await setUpOwner(svc);
-    const created = await fetch(`${svc.base}/api/v1/servers`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },
-      body: JSON.stringify({ name: 'Family Jellyfin', kind: 'jellyfin', baseUrl: webClient.origin }),
-    });
-    apiKey = ((await created.json()) as { apiKey: string }).apiKey;
+    apiKey = await registerServer(svc, owner, 'Family Jellyfin', webClient.origin);
     await pushMembers(svc, apiKey, [{ externalId: 'alice', username: 'alice' }]);
     ({ app, recoveryCodes } = await enrolAuthenticator(svc, await memberLink(svc, apiKey, 'alice')));
     await requireMfaForEveryone(svc, owner);

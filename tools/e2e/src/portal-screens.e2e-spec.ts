@@ -1,13 +1,11 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { memberLink, pushMembers } from './member-portal';
-import { setUpOwner, type OwnerSession } from './owner';
+import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { AuthenticatorApp, enrolAuthenticator, overflowAt360, seriousViolations } from './portal-checks';
-import { asServer, requireMfaForEveryone } from './portal-flows';
+import { asServer, loopbackSite, requireMfaForEveryone } from './portal-flows';
 import { codeMailedTo, startMailbox } from './portal-smtp';
 import { RunningService, startService } from './service';
 
@@ -27,18 +25,11 @@ interface LoginDecision {
   challenge: { id: string; portalUrl: string; userCode: string; verificationUri: string } | null;
 }
 
-/** The media server's web client, where "Back to Family Jellyfin" leads. */
-async function webClientSite(): Promise<{ origin: string; close: () => Promise<void> }> {
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Jellyfin</title><h1>Jellyfin web client</h1>'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 describe('member pages: every page and state, at phone and desktop sizes', () => {
   let svc: RunningService;
   let browser: Browser;
   let mailbox: Awaited<ReturnType<typeof startMailbox>>;
-  let web: Awaited<ReturnType<typeof webClientSite>>;
+  let web: Awaited<ReturnType<typeof loopbackSite>>;
   let owner: OwnerSession;
   let apiKey: string;
   let phone: BrowserContext;
@@ -80,7 +71,7 @@ describe('member pages: every page and state, at phone and desktop sizes', () =>
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
-    [mailbox, web] = await Promise.all([startMailbox(), webClientSite()]);
+    [mailbox, web] = await Promise.all([startMailbox(), loopbackSite('Jellyfin web client')]);
     [svc, browser] = await Promise.all([
       startService({
         LATCHKEY_SMTP_HOST: '127.0.0.1',
@@ -93,12 +84,7 @@ describe('member pages: every page and state, at phone and desktop sizes', () =>
       launchChromium(),
     ]);
     owner = await setUpOwner(svc);
-    const created = await fetch(`${svc.base}/api/v1/servers`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },
-      body: JSON.stringify({ name: 'Family Jellyfin', kind: 'jellyfin', baseUrl: web.origin }),
-    });
-    apiKey = ((await created.json()) as { apiKey: string }).apiKey;
+    apiKey = await registerServer(svc, owner, 'Family Jellyfin', web.origin);
     await pushMembers(svc, apiKey, [
       { externalId: 'alice', username: 'alice', email: 'alice@example.com' },
       { externalId: 'bob', username: 'bob' },
