@@ -53,6 +53,7 @@ describe('open redirect: a return URL must lead back to the media server, nowher
     ['a numeric IP for another host', 'http://2130706433/'],
     ['an empty string', ''],
     ['too long', `https://media.example.com/${'a'.repeat(2100)}`],
+    ['short enough, but too long once the parser percent-encodes it', `https://media.example.com/${'{'.repeat(1000)}`],
   ])('refuses %s', (_what, url) => {
     expect(checkReturnUrl(url, ORIGINS).ok).toBe(false);
   });

@@ -52,5 +52,7 @@ export function checkReturnUrl(raw: string, allowedOrigins: readonly string[]): 
   if (url.username || url.password || authority.includes('@')) return { ok: false, reason: 'credentials are not allowed in the URL' };
   const origin = originOf(url.href);
   if (!origin || !allowedOrigins.includes(origin)) return { ok: false, reason: `its origin is not one of the server's web origins (${allowedOrigins.join(', ') || 'none'})` };
+  // The parser percent-encodes some ASCII (`{`, `"`, …): what is kept must fit too.
+  if (url.href.length > RETURN_URL_MAX) return { ok: false, reason: `longer than ${RETURN_URL_MAX} characters once normalised` };
   return { ok: true, url: url.href };
 }
