@@ -315,6 +315,28 @@ describe('member pages: every page and state, at phone and desktop sizes', () =>
     await page.getByRole('button', { name: 'Create app password' }).click();
     await page.getByRole('heading', { name: 'First, confirm it is you' }).waitFor();
     await snap(page, 'security-2-confirm-first');
+    await confirmWithRecoveryCode(page);
+    await page.getByText('Copy it now: it is shown only this once.').waitFor();
+    await snap(page, 'security-3-app-password-shown');
+    await page.getByRole('button', { name: 'I have put it in the app' }).click();
+    await page.getByText('Infuse on the iPad is ready to use.').waitFor();
+    await page.locator('section[aria-labelledby="app-passwords-heading"]').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('This cannot be undone.').waitFor();
+    await snap(page, 'security-4-revoke-confirm');
+    await page.locator('app-confirm-box').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('Infuse on the iPad is revoked.').waitFor();
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByRole('heading', { name: 'Sign out everywhere?' }).waitFor();
+    await snap(page, 'security-5-sign-out-everywhere-confirm');
+    await page.locator('app-confirm-box').getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByText('You are signed out everywhere').waitFor();
+    await snap(page, 'security-6-signed-out');
+    await page.getByRole('button', { name: 'I lost my phone' }).click();
+    await page.getByText('Your authenticator app and passkeys stop working until you confirm it is you once').waitFor();
+    await snap(page, 'security-7-lost-phone-confirm');
+    await page.getByRole('button', { name: 'Yes, I lost my phone' }).click();
+    await page.getByRole('heading', { name: 'Your phone is marked as lost' }).waitFor();
+    await snap(page, 'security-8-lost-phone-done');
     await page.close();
   }, FLOW_MS);
 
@@ -334,6 +356,6 @@ describe('member pages: every page and state, at phone and desktop sizes', () =>
 
   it('left no script errors, and took every screenshot', () => {
     expect(errors).toEqual([]);
-    expect(taken.length).toBeGreaterThanOrEqual(40);
+    expect(taken.length).toBeGreaterThanOrEqual(46);
   });
 });
