@@ -48,6 +48,7 @@ export const ErrorCodes = {
   inviteNotFound: 'invite_not_found',
   inviteInvalid: 'invite_invalid',
   lastOwner: 'last_owner',
+  returnUrlNotAllowed: 'return_url_not_allowed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -98,6 +99,7 @@ export const ErrorMessages: Record<ErrorCode, string> = {
   invite_not_found: 'No such invitation.',
   invite_invalid: 'This invitation link is invalid, expired or already used. Ask the owner for a new one.',
   last_owner: 'Latchkey needs at least one owner: make someone else an owner first.',
+  return_url_not_allowed: "The return URL is not allowed: it must be an http(s) URL on the media server's base URL origin or one of its web origins.",
 };
 
 export interface ErrorIssue {

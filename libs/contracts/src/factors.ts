@@ -75,6 +75,11 @@ export const Challenge = z
     status: z.enum(['pending', 'completed', 'expired', 'failed', 'denied']),
     methods: z.array(VerificationMethod).meta({ description: 'Ways this member can answer.' }),
     expiresAt: Timestamp,
+    returnUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "Sign-ins from a web client: where to send the member once verified (checked against the server's origins when the sign-in started and again now)." }),
   })
   .meta({ id: 'Challenge' });
 export type Challenge = z.infer<typeof Challenge>;
@@ -130,7 +135,10 @@ export type StartPortalSessionRequest = z.infer<typeof StartPortalSessionRequest
 export const MemberSelf = z
   .object({
     member: z.object({ id: Id, username: z.string(), displayName: z.string().nullable(), email: z.string().nullable() }),
-    server: z.object({ name: z.string() }),
+    server: z.object({
+      name: z.string(),
+      ownerName: z.string().nullable().meta({ description: 'Who runs the server, as the owner signs reminders (null when unknown): the person asking for MFA.' }),
+    }),
     factors: z.array(Factor),
     /** Factor changes need a verification with an existing factor in the last few minutes. */
     recentlyVerified: z.boolean(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, Timestamp, text } from './common';
 import { ExternalId } from './directory';
 import { FactorKind } from './factors';
+import { RETURN_URL_MAX } from './return-url';
 
 /** A remembered- or paired-device token (`lkd1.…`). */
 export const TrustToken = z.string().min(10).max(300);
@@ -129,6 +130,14 @@ export const LoginDecisionRequestSchema = z
     ip: ClientIp.optional(),
     trustToken: TrustToken.optional().meta({ description: 'The remembered-device token Latchkey gave for this device (from a completed challenge or the previous login). Rotated on use: keep the new `trustToken` of the answer.' }),
     appPassword: z.string().min(8).max(200).optional().meta({ description: 'An app password the member typed into an app that cannot show a code prompt; stands in for a challenge where the owner allows it.' }),
+    returnUrl: z
+      .string()
+      .max(RETURN_URL_MAX)
+      .optional()
+      .meta({
+        description:
+          "Web clients: where the member pages send the member back once they have verified. Must be an http(s) URL on the origin of the server's `baseUrl` or one of its `webOrigins` (no credentials, ASCII only); anything else is refused with `400 return_url_not_allowed`.",
+      }),
   })
   .meta({
     id: 'LoginDecisionRequest',
@@ -138,6 +147,7 @@ export const LoginDecisionRequestSchema = z
         device: { id: 'web-7d1f', name: 'Firefox on Windows' },
         client: { name: 'Jellyfin Web', version: '10.10.3' },
         ip: { peer: '192.168.1.2', forwardedFor: ['203.0.113.7'] },
+        returnUrl: 'https://media.example.com/web/index.html',
       },
     ],
   });

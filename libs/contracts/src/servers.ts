@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp, text } from './common';
+import { WebOrigin } from './return-url';
 
 export const ServerKinds = ['jellyfin', 'plex', 'emby', 'other'] as const;
 export const ServerKind = z.enum(ServerKinds);
@@ -51,8 +52,13 @@ export const UpdateServerRequest = z
       .max(50)
       .optional()
       .meta({ description: 'Hosts a reverse proxy protects with forward-auth (GET /api/v1/forward-auth) for this server. A host belongs to one server.' }),
+    webOrigins: z
+      .array(WebOrigin)
+      .max(20)
+      .optional()
+      .meta({ description: "Origins the server's web clients are served from besides `baseUrl`'s (e.g. a public https address): a login's `returnUrl` may lead to these." }),
   })
-  .meta({ id: 'UpdateServerRequest', examples: [{ name: 'Living room', trustedProxies: ['192.168.1.2'], forwardAuthHosts: ['media.example.com'] }] });
+  .meta({ id: 'UpdateServerRequest', examples: [{ name: 'Living room', trustedProxies: ['192.168.1.2'], forwardAuthHosts: ['media.example.com'], webOrigins: ['https://media.example.com'] }] });
 export type UpdateServerRequest = z.infer<typeof UpdateServerRequest>;
 
 export const Server = z
@@ -69,6 +75,7 @@ export const Server = z
     }),
     trustedProxies: z.array(z.string()),
     forwardAuthHosts: z.array(z.string()),
+    webOrigins: z.array(z.string()).meta({ description: "Web-client origins besides `baseUrl`'s that a login's `returnUrl` may lead to." }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

@@ -30,11 +30,11 @@ export async function setUpOwner(svc: RunningService): Promise<OwnerSession> {
 }
 
 /** Registers a media server as the owner and returns its API key. */
-export async function registerServer(svc: RunningService, owner: OwnerSession, name = 'Family Jellyfin'): Promise<string> {
+export async function registerServer(svc: RunningService, owner: OwnerSession, name = 'Family Jellyfin', baseUrl = 'http://127.0.0.1:8096'): Promise<string> {
   const created = await fetch(`${svc.base}/api/v1/servers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },
-    body: JSON.stringify({ name, kind: 'jellyfin', baseUrl: 'http://127.0.0.1:8096' }),
+    body: JSON.stringify({ name, kind: 'jellyfin', baseUrl }),
   });
   if (created.status !== 201) throw new Error(`server registration failed: ${created.status} ${await created.text()}`);
   return ((await created.json()) as { apiKey: string }).apiKey;

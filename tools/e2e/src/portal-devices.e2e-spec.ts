@@ -141,7 +141,7 @@ describe('member pages: pair a TV, remember a browser, manage my security', () =
     const page = await newPage();
     await page.goto(manage.url);
     await page.getByRole('heading', { name: 'My security' }).waitFor();
-    await page.getByText('The owner of Family Jellyfin asks everyone who uses it').waitFor();
+    await page.getByText('Owner, who runs Family Jellyfin, asks everyone who uses it').waitFor();
     expect(page.url()).toBe(`${svc.base}/security`);
     const devices = page.locator('section[aria-labelledby="devices-heading"]');
     await devices.getByText('Living room TV').waitFor();

@@ -55,7 +55,7 @@ describe('member pages: enrol with an authenticator app, then confirm a sign-in'
     const page = watch(await phone.newPage());
     await page.goto(`${svc.base}/enrol#link=${link}`);
 
-    await page.getByText('The owner of Family Jellyfin asks everyone who uses it to turn on two-step verification.').waitFor();
+    await page.getByText('Owner, who runs Family Jellyfin, asks everyone who uses it to turn on two-step verification.').waitFor();
     // The single-use token is taken out of the address bar.
     expect(page.url()).toBe(`${svc.base}/enrol`);
     await expect(page.getByRole('button', { name: 'Use this phone or computer' }).count()).resolves.toBe(1);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { OwnerSession } from './owner';
 import type { RunningService } from './service';
 
@@ -25,4 +27,15 @@ export async function requireMfaForEveryone(svc: RunningService, owner: OwnerSes
 /** Nothing sticks out sideways on a phone: the page needs no horizontal scrolling. */
 export async function sidewaysOverflow(page: { evaluate<R>(fn: () => R): Promise<R> }): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** A web page on loopback that records the paths asked of it: a media server's web client, or an attacker's site. */
+export async function loopbackSite(title: string): Promise<{ origin: string; visits: string[]; close: () => Promise<void> }> {
+  const visits: string[] = [];
+  const server = http.createServer((req, res) => {
+    visits.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>${title}</title><h1>${title}</h1>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, visits, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -57,6 +57,7 @@ export function aServer(overrides: Partial<Server> = {}): Server {
     apiKey: { active: true, prefix: 'lk_srv_ab12', createdAt: '2026-01-01T10:00:00.000Z', lastUsedAt: null },
     trustedProxies: [],
     forwardAuthHosts: [],
+    webOrigins: [],
     createdAt: '2026-01-01T10:00:00.000Z',
     updatedAt: '2026-01-01T10:00:00.000Z',
     ...overrides,

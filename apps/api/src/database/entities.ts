@@ -28,6 +28,8 @@ export class ServerEntity {
   @Column({ name: 'trusted_proxies', type: 'text', nullable: true }) trustedProxies!: string | null;
   /** Host names (optionally host:port) a reverse proxy protects with forward-auth for this server (JSON list). */
   @Column({ name: 'forward_auth_hosts', type: 'text', nullable: true }) forwardAuthHosts!: string | null;
+  /** Origins of the server's web clients besides its base URL's, that a login's return URL may lead to (JSON list). */
+  @Column({ name: 'web_origins', type: 'text', nullable: true }) webOrigins!: string | null;
   @TimestampColumn('created_at') createdAt!: Date;
   @TimestampColumn('updated_at') updatedAt!: Date;
 }
@@ -262,6 +264,8 @@ export class ChallengeEntity {
   @Column({ name: 'remember_device', type: 'integer', default: 0, transformer: intBool }) rememberDevice!: boolean;
   /** The remembered or paired device record created when it completed. */
   @Column({ name: 'device_record_id', type: 'varchar', length: 36, nullable: true }) deviceRecordId!: string | null;
+  /** Login challenges from a web client: where the member pages send the member back (checked on the way in). */
+  @Column({ name: 'return_url', type: 'varchar', length: 2048, nullable: true }) returnUrl!: string | null;
 }
 
 @Entity('email_codes')

@@ -17,7 +17,7 @@ export class DecisionsController {
       'Answers allow, allow_in_grace (with deadline and enrolment link), challenge (with a challenge to poll, a portal URL and a TV code), enrol_required or deny, with reasons and a plain explanation.',
     body: LoginDecisionRequest,
     response: DecisionResponse,
-    errors: ['member_not_found'],
+    errors: ['member_not_found', 'return_url_not_allowed'],
   })
   login(@CurrentServer() server: ServerPrincipal, @Body() body: LoginDecisionRequest): Promise<DecisionResponse> {
     return this.decisions.login(server, body);

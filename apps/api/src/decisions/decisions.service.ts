@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
-import { AccessRequest, ChallengeStatus, DecisionResponse, LoginDecisionRequest } from '@latchkey/contracts';
+import { AccessRequest, ChallengeStatus, DecisionResponse, LoginDecisionRequest, checkReturnUrl } from '@latchkey/contracts';
 import { decide, resolveClientIp, type Decision, type DecisionInput, type FactorKind, type Policy as EnginePolicy } from '@latchkey/policy-engine';
 import type { ServerPrincipal } from '../common/principal';
 import { AuditService } from '../audit/audit.service';
@@ -11,12 +11,13 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CryptoService } from '../crypto/crypto.service';
 import { hmacSha256 } from '../crypto/primitives';
 import { Db } from '../database/db';
-import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity } from '../database/entities';
+import { ChallengeEntity, LibraryEntity, MemberEntity, MemberLinkEntity, ServerEntity } from '../database/entities';
 import { randomToken, sha256Hex } from '../crypto/primitives';
 import { memberSearchText } from '../directory/search-text';
 import { POLICIES, PolicyRow, policyFromRow } from '../policies/policy-rows';
 import { MemberFactsRepository } from '../policies/member-facts.repository';
 import { DevicesService, TrustCheck } from '../devices/devices.service';
+import { returnOrigins } from '../servers/return-origins';
 
 const CHALLENGE_TTL_MS = 10 * 60_000;
 const LINK_TTL_MS = 15 * 60_000;
@@ -44,6 +45,7 @@ export class DecisionsService {
   async login(caller: ServerPrincipal, req: LoginDecisionRequest): Promise<DecisionResponse> {
     const now = this.clock.now();
     const serverId = caller.serverId;
+    const returnUrl = req.returnUrl === undefined ? null : checkedReturnUrl(req.returnUrl, await this.db.manager.findOneBy(ServerEntity, { id: serverId }));
     const member = await this.findOrAddMember(serverId, req.member.externalId, req.member.username, now);
     const client = this.clientIp(caller, req.ip);
     const clientName = `${req.client.name}${req.client.version ? ` ${req.client.version}` : ''}`;
@@ -75,7 +77,7 @@ export class DecisionsService {
     let enrolUrl: string | null = null;
     if (decision.decision === 'challenge' || needsEnrolLink(decision)) {
       await this.db.write(async (m) => {
-        if (decision.decision === 'challenge') challenge = await this.openChallenge(m, serverId, member.id, req, clientName, decision, client.ip, now);
+        if (decision.decision === 'challenge') challenge = await this.openChallenge(m, serverId, member.id, { ...req, returnUrl }, clientName, decision, client.ip, now);
         if (needsEnrolLink(decision)) enrolUrl = await this.enrolLink(m, member.id, now);
       });
     }
@@ -102,6 +104,11 @@ export class DecisionsService {
   loginNow(caller: ServerPrincipal, req: LoginDecisionRequest): DecisionResponse | null {
     const sync = this.db.sync;
     if (!sync || req.appPassword) return null;
+    if (req.returnUrl !== undefined) {
+      // Checked here as on the slow path; a refused one takes the slow path, which answers the error.
+      const server = sync.get<{ base_url: string; web_origins: string | null }>('SELECT base_url, web_origins FROM servers WHERE id = ?', [caller.serverId]);
+      if (!server || !checkReturnUrl(req.returnUrl, returnOrigins({ baseUrl: server.base_url, webOrigins: server.web_origins })).ok) return null;
+    }
     const now = this.clock.now();
     const member = memberRef(sync.get<MemberRow>(MEMBER_BY_EXTERNAL_ID, [caller.serverId, req.member.externalId]), req.member.externalId);
     if (!member || member.emergencyAt) return null;
@@ -223,7 +230,7 @@ export class DecisionsService {
     m: Parameters<Parameters<Db['write']>[0]>[0],
     serverId: string,
     memberId: string,
-    req: { device: { id: string; name?: string } },
+    req: { device: { id: string; name?: string }; returnUrl?: string | null },
     client: string,
     decision: Decision,
     ip: string | null,
@@ -253,6 +260,7 @@ export class DecisionsService {
       acceptedFactors: JSON.stringify(decision.acceptedFactors),
       pollInterval: POLL_INTERVAL_S,
       lastPolledAt: null,
+      returnUrl: req.returnUrl ?? null,
     });
     await m.insert(ChallengeEntity, row);
     const link = await this.memberLink(m, memberId, 'verify', now);
@@ -453,4 +461,9 @@ function newUserCode(): string {
   return out.length === 8 ? out : newUserCode();
 }
 
-
+/** A login's return URL, if the server's origins allow it; else `400 return_url_not_allowed` saying why. */
+function checkedReturnUrl(raw: string, server: ServerEntity | null): string {
+  const check = checkReturnUrl(raw, server ? returnOrigins(server) : []);
+  if (!check.ok) throw new AppException(400, 'return_url_not_allowed', undefined, { issues: [{ path: 'returnUrl', message: check.reason }] });
+  return check.url;
+}

@@ -80,6 +80,18 @@ describe('POST /api/v1/logins on the HTTP server (hot path in front of Fastify)'
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('answers a remembered device that names an allowed return URL itself; an open-redirect attempt gets the ordinary refusal', async () => {
+    const answeredInFront = jest.spyOn(FastLogin.prototype as unknown as { send: () => void }, 'send');
+    const ok = await post(JSON.stringify(login('alice', { trustToken, returnUrl: 'http://jellyfin.lan:8096/web/' })));
+    expect(ok.status).toBe(200);
+    expect(answeredInFront).toHaveBeenCalledTimes(1);
+    answeredInFront.mockRestore();
+    trustToken = ((await ok.json()) as { trustToken: string }).trustToken;
+    const evil = await post(JSON.stringify(login('alice', { trustToken, returnUrl: 'http://jellyfin.lan:8096@evil.example/' })));
+    expect(evil.status).toBe(400);
+    expect(((await evil.json()) as { error: { code: string } }).error.code).toBe('return_url_not_allowed');
+  });
+
   it.each([
     ['a wrong API key', JSON.stringify(login('alice')), { authorization: 'Bearer lk_srv_' + 'x'.repeat(43) }, 401, 'unauthenticated'],
     ['no API key', JSON.stringify(login('alice')), { authorization: '' }, 401, 'unauthenticated'],

@@ -155,6 +155,15 @@ export class MemberSessionsService {
     return this.db.manager.findOneBy(ServerEntity, { id: serverId }).then((s) => s?.name ?? 'your media server');
   }
 
+  /** Who asks members for MFA, as they are told in reminders: the reminders' sender name, else the owner account's name. */
+  async ownerName(): Promise<string | null> {
+    const rows = await this.db.raw<{ name: string | null }>(
+      this.db.manager,
+      "SELECT COALESCE((SELECT sender_name FROM reminder_settings WHERE id = 'default'), (SELECT display_name FROM admins WHERE role = 'owner' ORDER BY created_at LIMIT 1)) AS name",
+    );
+    return rows[0]?.name || null;
+  }
+
   sessionExpiry(session: MemberSessionEntity): Date {
     return new Date(Math.min(session.lastSeenAt.getTime() + SESSION_IDLE_MS, session.expiresAt.getTime()));
   }

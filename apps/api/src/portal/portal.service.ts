@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Challenge, EmailCodeSent, Factor, MemberSelf, PendingFactor, RecoveryCodes, RecoveryCodesStatus, TotpEnrolment, VerifyRequest } from '@latchkey/contracts';
+import { Challenge, EmailCodeSent, Factor, MemberSelf, PendingFactor, RecoveryCodes, RecoveryCodesStatus, TotpEnrolment, VerifyRequest, checkReturnUrl } from '@latchkey/contracts';
 import { AppException } from '../common/app-exception';
 import type { MemberPrincipal } from '../common/principal';
 import { Clock } from '../common/clock';
 import { Db } from '../database/db';
 import { DevicesService } from '../devices/devices.service';
-import { ChallengeEntity, MemberEntity } from '../database/entities';
+import { ChallengeEntity, MemberEntity, ServerEntity } from '../database/entities';
+import { returnOrigins } from '../servers/return-origins';
 import { FactorsService } from '../factors/factors.service';
 import { PasskeysService } from '../factors/passkeys.service';
 import { Subject } from '../factors/subject';
@@ -32,7 +33,7 @@ export class PortalService {
     const member = await this.member(me);
     return {
       member: { id: member.id, username: member.username, displayName: member.displayName, email: member.email },
-      server: { name: await this.sessions.serverName(member.serverId) },
+      server: { name: await this.sessions.serverName(member.serverId), ownerName: await this.sessions.ownerName() },
       factors: await this.factors.list(subject(me)),
       recentlyVerified: me.recentlyVerified,
       csrfToken: this.sessions.csrfTokenFor(me.sessionId),
@@ -95,8 +96,14 @@ export class PortalService {
     return this.verification.create(subject(me), 'step_up', { sessionId: me.sessionId, ip });
   }
 
+  /** A challenge of this member; a sign-in's return URL is checked again against the server's origins of now. */
   async challenge(me: MemberPrincipal, challengeId: string): Promise<Challenge> {
-    return this.verification.describe(await this.verification.get(subject(me), challengeId), subject(me));
+    const c = await this.verification.get(subject(me), challengeId);
+    const described = await this.verification.describe(c, subject(me));
+    if (c.purpose !== 'login') return described;
+    const server = c.returnUrl && c.serverId ? await this.db.manager.findOneBy(ServerEntity, { id: c.serverId }) : null;
+    const check = server && c.returnUrl ? checkReturnUrl(c.returnUrl, returnOrigins(server)) : null;
+    return { ...described, returnUrl: check?.ok ? check.url : null };
   }
 
   sendEmailCode(me: MemberPrincipal, challengeId: string, ip: string): Promise<EmailCodeSent> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CreateServerRequest, Server, ServerWithApiKey, TokenPrefixes, UpdateServerRequest } from '@latchkey/contracts';
+import { CreateServerRequest, Server, ServerWithApiKey, TokenPrefixes, UpdateServerRequest, originOf } from '@latchkey/contracts';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
 import { iso, isoOrNull, newId } from '../common/ids';
@@ -32,6 +32,7 @@ export class ServersService {
       apiKeyLastUsedAt: null,
       trustedProxies: null,
       forwardAuthHosts: null,
+      webOrigins: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -60,6 +61,7 @@ export class ServersService {
         await this.requireHostsFree(m, id, hosts);
         changes.forwardAuthHosts = JSON.stringify(hosts);
       }
+      if (input.webOrigins !== undefined) changes.webOrigins = JSON.stringify([...new Set(input.webOrigins.map((o) => originOf(o) ?? o))]);
       await this.repo.update(m, id, changes);
       return toServer({ ...server, ...changes } as ServerEntity);
     });
@@ -159,6 +161,7 @@ export function toServer(s: ServerEntity): Server {
     },
     trustedProxies: jsonList(s.trustedProxies),
     forwardAuthHosts: jsonList(s.forwardAuthHosts),
+    webOrigins: jsonList(s.webOrigins),
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
   };

@@ -10,7 +10,7 @@ import { FakeApi } from './fake-api';
 export function self(overrides: Partial<MemberSelf> = {}): MemberSelf {
   return {
     member: { id: 'mem_1', username: 'alice', displayName: 'Alice', email: 'alice@example.com' },
-    server: { name: 'Family Jellyfin' },
+    server: { name: 'Family Jellyfin', ownerName: 'Olive' },
     factors: [],
     recentlyVerified: false,
     csrfToken: 'csrf-1',

@@ -8,6 +8,9 @@ import { focuser } from './focus';
 
 type CodeMethod = Exclude<VerificationMethod, 'passkey'>;
 
+/** The lowest lockout threshold the service allows (LATCHKEY_LOCKOUT_THRESHOLD ≥ 3). */
+const MANY_FAILURES = 3;
+
 /**
  * The ways to answer a challenge, in order: passkey, a code from the app, a code by e-mail, a recovery code.
  * Emits `completed` once the API accepted an answer.
@@ -35,6 +38,9 @@ export class ChallengeAnswer {
   protected readonly showRecovery = signal(false);
   protected readonly emailSent = signal<EmailCodeSent | null>(null);
   protected readonly remember = signal(false);
+  /** Wrong answers in a row: after a few, say that Latchkey may have stopped taking codes for a while. */
+  protected readonly failures = signal(0);
+  protected readonly manyFailures = computed(() => this.failures() >= MANY_FAILURES);
 
   private readonly methods = computed(() => this.challenge().methods);
   protected readonly canPasskey = computed(() => this.methods().includes('passkey') && passkeysSupported());
@@ -77,7 +83,9 @@ export class ChallengeAnswer {
     try {
       this.done(await this.api.verify(id, { method, code, ...this.rememberField() }));
     } catch (err) {
-      this.problem.set({ method, message: toApiProblem(err).message });
+      const problem = toApiProblem(err);
+      if (problem.code === 'verification_failed') this.failures.update((n) => n + 1);
+      this.problem.set({ method, message: problem.message });
       this.codeForms()
         .find((f) => f.controlId() === `${method}-code`)
         ?.reset();

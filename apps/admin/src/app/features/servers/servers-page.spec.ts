@@ -170,4 +170,27 @@ describe('ServersPage', () => {
     expect(root.querySelector('tbody')?.textContent).toContain('No active key');
     expect(root.textContent).toContain('is revoked');
   });
+
+  it('edits the web addresses a member may be sent back to after confirming a sign-in', async () => {
+    await loadList();
+    click(root, 'tbody button', 'Web addresses');
+    await settle(fixture);
+    const dialog = root.querySelector('dialog')!;
+    expect(dialog.open).toBe(true);
+    expect(dialog.textContent).toContain('send them back to the web client it came from');
+    const box = root.querySelector<HTMLTextAreaElement>('#server-web-origins')!;
+    expect(root.querySelector('label[for="server-web-origins"]')?.textContent).toContain('Other web addresses');
+    box.value = 'https://media.example.com\n https://watch.example.org ';
+    box.dispatchEvent(new Event('input'));
+    await settle(fixture);
+    click(root, 'dialog button', 'Save');
+    const req = http.expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` });
+    expect(req.request.body).toEqual({ webOrigins: ['https://media.example.com', 'https://watch.example.org'] });
+    expect(req.request.headers.get('X-CSRF-Token')).toBe(aSession.csrfToken);
+    req.flush(aServer({ webOrigins: ['https://media.example.com', 'https://watch.example.org'] }));
+    await settle(fixture);
+    expect(root.querySelector('dialog')?.open).toBe(false);
+    expect(root.querySelector('tbody')?.textContent).toContain('https://watch.example.org');
+    expect(root.textContent).toContain('saved');
+  });
 });

@@ -8,7 +8,8 @@ import { SERVER_KINDS, type Server, type ServerKind } from '../../core/api-types
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { SecretBox } from '../../shared/ui/secret-box';
 
-type KeyAction = 'rotate' | 'revoke';
+/** What the confirmation dialog is for: a key change, or the server's web-client addresses. */
+type KeyAction = 'rotate' | 'revoke' | 'origins';
 
 interface RevealedKey {
   title: string;
@@ -57,6 +58,8 @@ export class ServersPage implements OnInit {
   protected readonly pending = signal<{ action: KeyAction; server: Server } | null>(null);
   protected readonly acting = signal(false);
   protected readonly actionProblem = signal<ApiProblem | null>(null);
+  /** The web-client addresses being edited, one per line. */
+  protected readonly originsText = signal('');
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     name: ['', [Validators.required, Validators.maxLength(100)]],
@@ -120,6 +123,7 @@ export class ServersPage implements OnInit {
 
   protected ask(action: KeyAction, server: Server): void {
     this.actionProblem.set(null);
+    if (action === 'origins') this.originsText.set(server.webOrigins.join('\n'));
     this.pending.set({ action, server });
   }
 
@@ -134,7 +138,11 @@ export class ServersPage implements OnInit {
     this.acting.set(true);
     this.actionProblem.set(null);
     try {
-      if (action === 'rotate') {
+      if (action === 'origins') {
+        const webOrigins = this.originsText().split(/[\s,]+/).filter(Boolean);
+        this.replace(await this.api.updateServer(server.id, { webOrigins }));
+        this.notice.set(`Web addresses of ${server.name} saved.`);
+      } else if (action === 'rotate') {
         const rotated = await this.api.rotateServerKey(server.id);
         this.replace(rotated.server);
         this.revealed.set({ title: `New API key for ${rotated.server.name}`, apiKey: rotated.apiKey });
@@ -153,6 +161,10 @@ export class ServersPage implements OnInit {
     } finally {
       this.acting.set(false);
     }
+  }
+
+  protected onOriginsInput(event: Event): void {
+    this.originsText.set((event.target as HTMLTextAreaElement).value);
   }
 
   private replace(server: Server): void {

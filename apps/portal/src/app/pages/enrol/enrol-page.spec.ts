@@ -15,7 +15,7 @@ describe('EnrolPage', () => {
 
     // The single-use token does not stay in the address bar.
     expect(t.address()).toBe('/enrol');
-    expect(t.text).toContain('The owner of Family Jellyfin asks everyone who uses it to turn on two-step verification.');
+    expect(t.text).toContain('Olive, who runs Family Jellyfin, asks everyone who uses it to turn on two-step verification.');
     expect(t.text).toContain('a••••@example.com');
 
     await t.click('Use an authenticator app');

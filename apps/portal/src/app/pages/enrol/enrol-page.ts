@@ -14,9 +14,10 @@ import { TotpSetup } from '../../shared/totp-setup';
 
 type Step = 'loading' | 'no-link' | 'failed' | 'choose' | 'totp' | 'email' | 'recovery' | 'done' | 'enrolled' | 'step-up';
 
+import { WhoAsks } from '../../shared/who-asks';
 @Component({
   selector: 'app-enrol-page',
-  imports: [RouterLink, CodeForm, RecoveryCodesPanel, ChallengeAnswer, TotpSetup],
+  imports: [RouterLink, CodeForm, RecoveryCodesPanel, ChallengeAnswer, TotpSetup, WhoAsks],
   templateUrl: './enrol-page.html',
   styleUrl: './enrol-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -76,7 +76,7 @@ describe('SecurityPage', () => {
     const t = await opened();
     expect(t.address()).toBe('/security');
     expect(t.root.querySelector('h1')?.textContent).toContain('My security');
-    expect(t.text).toContain('Hello Alice. The owner of Family Jellyfin asks everyone who uses it to confirm it is them with a second step');
+    expect(t.text).toContain('Hello Alice. Olive, who runs Family Jellyfin, asks everyone who uses it to confirm it is them with a second step');
 
     const factors = section(t, 'factors-heading').textContent!.replace(/\s+/g, ' ');
     expect(factors).toContain('Authenticator app');

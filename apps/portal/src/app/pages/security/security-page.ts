@@ -13,6 +13,7 @@ import { focuser } from '../../shared/focus';
 import { RecoveryCodesPanel } from '../../shared/recovery-codes';
 import { day, timeAgo } from '../../shared/time-words';
 import { TotpSetup } from '../../shared/totp-setup';
+import { WhoAsks } from '../../shared/who-asks';
 
 /** The page itself, or one of the flows that take it over for a moment (then back to the overview). */
 type View = 'loading' | 'no-link' | 'failed' | 'overview' | 'step-up' | 'totp' | 'codes' | 'app-password';
@@ -48,7 +49,7 @@ export function passkeyLabel(userAgent: string): string | undefined {
 
 @Component({
   selector: 'app-security-page',
-  imports: [NgTemplateOutlet, RouterLink, ChallengeAnswer, ConfirmBox, RecoveryCodesPanel, TotpSetup],
+  imports: [NgTemplateOutlet, RouterLink, ChallengeAnswer, ConfirmBox, RecoveryCodesPanel, TotpSetup, WhoAsks],
   templateUrl: './security-page.html',
   styleUrl: './security-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

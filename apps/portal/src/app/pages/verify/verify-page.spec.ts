@@ -23,7 +23,7 @@ describe('VerifyPage', () => {
     const t = await opened(challenge());
     expect(t.address()).toBe('/verify');
     expect(t.text).toContain('Someone is signing in to Family Jellyfin as Alice');
-    expect(t.text).toContain('The owner of Family Jellyfin asks you to confirm it is you');
+    expect(t.text).toContain('Olive, who runs Family Jellyfin, asks you to confirm it is you');
     const input = t.root.querySelector<HTMLInputElement>('#totp-code')!;
     expect(input.getAttribute('autocomplete')).toBe('one-time-code');
     expect(input.getAttribute('inputmode')).toBe('numeric');
@@ -80,6 +80,57 @@ describe('VerifyPage', () => {
     verify.flush({ status: 'completed', challengeId: 'chl_1' });
     await t.settle();
     expect(t.text).toContain('Done — you can go back to your TV or app now.');
+  });
+
+  it('names the server owner when Latchkey does not know the owner’s name', async () => {
+    const t = await PortalTest.open('/verify#link=LINK-TOKEN-123&challenge=chl_1');
+    t.http.expectOne('/api/v1/portal/session').flush(self({ server: { name: 'Family Jellyfin', ownerName: null } }));
+    await t.settle();
+    t.http.expectOne('/api/v1/me/challenges/chl_1').flush(challenge());
+    await t.settle();
+    expect(t.text).toContain('The owner of Family Jellyfin asks you to confirm it is you');
+  });
+
+  it('after verifying, offers the way back to the web client the sign-in came from', async () => {
+    const t = await opened(challenge({ returnUrl: 'https://media.example.com/web/index.html#!/home.html' }));
+    await t.enterCode('totp-code', '654321');
+    t.http.expectOne('/api/v1/me/challenges/chl_1/verify').flush({ status: 'completed', challengeId: 'chl_1' });
+    await t.settle();
+    const back = t.root.querySelector<HTMLAnchorElement>('#return-link')!;
+    expect(back.textContent?.trim()).toBe('Back to Family Jellyfin');
+    expect(back.getAttribute('href')).toBe('https://media.example.com/web/index.html#!/home.html');
+    expect(t.text).not.toContain('go back to your TV');
+  });
+
+  it('open redirect: a return URL in the link itself is ignored; only the API’s counts, and only http(s)', async () => {
+    const t = await PortalTest.open('/verify#link=LINK-TOKEN-123&challenge=chl_1&returnUrl=https%3A%2F%2Fevil.example%2F');
+    t.http.expectOne('/api/v1/portal/session').flush(self());
+    await t.settle();
+    t.http.expectOne('/api/v1/me/challenges/chl_1').flush(challenge({ returnUrl: 'javascript:alert(document.cookie)' }));
+    await t.settle();
+    await t.enterCode('totp-code', '654321');
+    t.http.expectOne('/api/v1/me/challenges/chl_1/verify').flush({ status: 'completed', challengeId: 'chl_1' });
+    await t.settle();
+    expect(t.root.querySelector('#return-link')).toBeNull();
+    expect(t.root.innerHTML).not.toContain('evil.example');
+    expect(t.root.innerHTML).not.toContain('javascript:');
+    expect(t.text).toContain('Done — you can go back to your TV or app now.');
+  });
+
+  it('after several wrong codes, says that Latchkey may have stopped taking codes for a while, and what to do', async () => {
+    const t = await opened(challenge());
+    for (let i = 1; i <= 3; i++) {
+      expect(t.root.querySelector('#many-tries')).toBeNull();
+      await t.enterCode('totp-code', '000000');
+      t.http
+        .expectOne('/api/v1/me/challenges/chl_1/verify')
+        .flush(apiError('verification_failed', 'That did not work. Check the code and try again, or use another way to verify.'), { status: 400, statusText: 'Bad Request' });
+      await t.settle();
+    }
+    const hint = t.root.querySelector('#many-tries')!;
+    expect(hint.getAttribute('role')).toBe('alert');
+    expect(hint.textContent).toContain('Latchkey stops taking codes for a while to keep your account safe');
+    expect(hint.textContent).toContain('sign in to Family Jellyfin again to start over');
   });
 
   it('explains an expired request', async () => {

@@ -6,12 +6,13 @@ import { takeLinkFragment } from '../../core/link-fragment';
 import { PortalApi } from '../../core/portal-api';
 import { ChallengeAnswer } from '../../shared/challenge-answer';
 import { focuser } from '../../shared/focus';
+import { WhoAsks } from '../../shared/who-asks';
 
 type Step = 'loading' | 'no-link' | 'failed' | 'closed' | 'answer' | 'done';
 
 @Component({
   selector: 'app-verify-page',
-  imports: [RouterLink, ChallengeAnswer],
+  imports: [RouterLink, ChallengeAnswer, WhoAsks],
   templateUrl: './verify-page.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -25,6 +26,8 @@ export class VerifyPage {
   protected readonly fatal = signal<string | null>(null);
   protected readonly remembered = signal(false);
   protected readonly serverName = computed(() => this.self()?.server.name ?? 'your media server');
+  /** Where to send the member back: only what the API gave for this sign-in (it checked the server's origins), and only http(s). */
+  protected readonly returnUrl = computed(() => webAddress(this.challenge()?.returnUrl));
 
   constructor() {
     // The challenge id is kept in the history entry: after a reload, the session cookie and it carry on.
@@ -67,6 +70,16 @@ export class VerifyPage {
   protected completed(remembered: boolean): void {
     this.remembered.set(remembered);
     this.step.set('done');
-    this.focus('done-heading');
+    this.focus(this.returnUrl() ? 'return-link' : 'done-heading');
+  }
+}
+
+function webAddress(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password ? u.href : null;
+  } catch {
+    return null;
   }
 }
