@@ -139,6 +139,14 @@ export const MemberSelf = z
       name: z.string(),
       ownerName: z.string().nullable().meta({ description: 'Who runs the server, as the owner signs reminders (null when unknown): the person asking for MFA.' }),
     }),
+    requirement: z
+      .object({
+        required: z.boolean().meta({ description: 'Whether a policy of the owner asks this member for two-step verification.' }),
+        deadline: Timestamp.nullable().meta({ description: 'By when the member must set it up (null: no deadline pending, e.g. already set up).' }),
+        daysLeft: z.number().int().nullable().meta({ description: 'Whole days until the deadline (0 or less: it has passed).' }),
+        passkeyRequired: z.boolean().meta({ description: 'A policy accepts only a passkey (phishing-resistant).' }),
+      })
+      .meta({ description: 'What the owner requires of this member, as the policies say now.' }),
     factors: z.array(Factor),
     /** Factor changes need a verification with an existing factor in the last few minutes. */
     recentlyVerified: z.boolean(),

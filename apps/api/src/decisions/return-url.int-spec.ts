@@ -104,4 +104,19 @@ describe('return URL after a verification (open redirect)', () => {
     expect((await t.request({ method: 'PUT', url: '/api/v1/settings/reminders', admin, body: { enabled: true, senderName: 'Grandpa Joe', message: null } })).statusCode).toBe(200);
     expect(await self()).toEqual({ name: 'Living room Jellyfin', ownerName: 'Grandpa Joe' });
   });
+
+  it('the member pages say what the owner requires and by when: the deadline while in grace, none once set up', async () => {
+    await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: key, body: { members: [{ externalId: 'bob', username: 'bob' }] } });
+    await t.request({ method: 'POST', url: '/api/v1/policies', admin, body: { name: 'Everyone', gracePeriodDays: 14, enabled: true } });
+    const requirement = async (who: string) => {
+      const link = new URL((await t.request({ method: 'POST', url: `/api/v1/directory/members/${who}/links`, bearer: key, body: { purpose: 'enrol' } })).json().url).hash.slice(6);
+      return (await t.request({ method: 'POST', url: '/api/v1/portal/session', body: { link } })).json().requirement;
+    };
+    const deadline = new Date(t.clock.now().getTime() + 14 * 86_400_000).toISOString();
+    expect(await requirement('bob')).toEqual({ required: true, deadline, daysLeft: 14, passkeyRequired: false });
+    t.clock.advance(15 * 86_400_000);
+    expect(await requirement('bob')).toEqual({ required: true, deadline, daysLeft: -1, passkeyRequired: false });
+    // Alice has an authenticator app: required (she verifies at sign-in), no deadline pending.
+    expect(await requirement('alice')).toEqual({ required: true, deadline: null, daysLeft: null, passkeyRequired: false });
+  });
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DevicesModule } from '../devices/devices.module';
 import { FactorsModule } from '../factors/factors.module';
+import { MemberFactsRepository } from '../policies/member-facts.repository';
 import { PairingController } from './pairing.controller';
 import { PairingService } from './pairing.service';
 import { MemberSessionsService } from './member-sessions.service';
@@ -10,7 +11,7 @@ import { PortalService } from './portal.service';
 @Module({
   imports: [FactorsModule, DevicesModule],
   controllers: [PortalController, PortalLinksController, PairingController],
-  providers: [MemberSessionsService, PortalService, PairingService],
+  providers: [MemberSessionsService, PortalService, PairingService, MemberFactsRepository],
   exports: [MemberSessionsService],
 })
 export class PortalModule {}

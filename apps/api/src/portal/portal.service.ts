@@ -11,6 +11,9 @@ import { FactorsService } from '../factors/factors.service';
 import { PasskeysService } from '../factors/passkeys.service';
 import { Subject } from '../factors/subject';
 import { VerificationService } from '../verification/verification.service';
+import { MemberFactsRepository } from '../policies/member-facts.repository';
+import { decide } from '@latchkey/policy-engine';
+import { iso } from '../common/ids';
 import { MemberSessionsService } from './member-sessions.service';
 
 /**
@@ -27,6 +30,7 @@ export class PortalService {
     private readonly sessions: MemberSessionsService,
     private readonly devices: DevicesService,
     private readonly clock: Clock,
+    private readonly facts: MemberFactsRepository,
   ) {}
 
   async self(me: MemberPrincipal): Promise<MemberSelf> {
@@ -34,9 +38,32 @@ export class PortalService {
     return {
       member: { id: member.id, username: member.username, displayName: member.displayName, email: member.email },
       server: { name: await this.sessions.serverName(member.serverId), ownerName: await this.sessions.ownerName() },
+      requirement: await this.requirement(member),
       factors: await this.factors.list(subject(me)),
       recentlyVerified: me.recentlyVerified,
       csrfToken: this.sessions.csrfTokenFor(me.sessionId),
+    };
+  }
+
+  /** What the owner's policies ask of this member now: whether MFA is required, by when, and of which kind. */
+  private async requirement(member: MemberEntity): Promise<MemberSelf['requirement']> {
+    const now = this.clock.now();
+    const decision = decide({
+      now,
+      action: 'login',
+      libraryId: null,
+      member: await this.facts.factsFor(member, now),
+      policies: await this.facts.livePolicies(),
+      client: { ip: null, ipTrusted: false },
+      device: { trusted: false, verifiedAt: null },
+    });
+    const required = decision.policyIds.length > 0 && decision.decision !== 'allow';
+    return {
+      required,
+      deadline: required && decision.deadline ? iso(decision.deadline) : null,
+      // Past the deadline the engine gives no days left: say how far past it is (0 or less).
+      daysLeft: required && decision.deadline ? (decision.daysLeft ?? Math.ceil((decision.deadline.getTime() - now.getTime()) / 86_400_000)) : null,
+      passkeyRequired: decision.reasons.some((r) => r.code === 'needs_phishing_resistant'),
     };
   }
 

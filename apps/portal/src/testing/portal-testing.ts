@@ -11,6 +11,7 @@ export function self(overrides: Partial<MemberSelf> = {}): MemberSelf {
   return {
     member: { id: 'mem_1', username: 'alice', displayName: 'Alice', email: 'alice@example.com' },
     server: { name: 'Family Jellyfin', ownerName: 'Olive' },
+    requirement: { required: true, deadline: '2026-12-08T12:00:00.000Z', daysLeft: 14, passkeyRequired: false },
     factors: [],
     recentlyVerified: false,
     csrfToken: 'csrf-1',

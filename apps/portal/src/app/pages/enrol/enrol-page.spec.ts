@@ -15,7 +15,7 @@ describe('EnrolPage', () => {
 
     // The single-use token does not stay in the address bar.
     expect(t.address()).toBe('/enrol');
-    expect(t.text).toContain('Olive, who runs Family Jellyfin, asks everyone who uses it to turn on two-step verification.');
+    expect(t.text).toMatch(/Olive, who runs Family Jellyfin, asks everyone who uses it to turn on two-step verification by .*2026 \(14 days from now\)\./);
     expect(t.text).toContain('a••••@example.com');
 
     await t.click('Use an authenticator app');
@@ -89,6 +89,20 @@ describe('EnrolPage', () => {
     );
     expect(t.address()).toBe('/enrol');
     expect(t.root.querySelector('button')).toBeNull();
+  });
+
+  it('says when the deadline has passed, and what that means', async () => {
+    const late = await PortalTest.open('/enrol#link=LINK-TOKEN-123');
+    late.http.expectOne('/api/v1/portal/session').flush(self({ requirement: { required: true, deadline: '2026-11-01T12:00:00.000Z', daysLeft: -23, passkeyRequired: false } }));
+    await late.settle();
+    expect(late.text).toMatch(/turn on two-step verification; the deadline was .*2026, so Family Jellyfin may not let you in until you do\./);
+  });
+
+  it('says nothing of a deadline when there is none', async () => {
+    const none = await PortalTest.open('/enrol#link=LINK-TOKEN-123');
+    none.http.expectOne('/api/v1/portal/session').flush(self({ requirement: { required: false, deadline: null, daysLeft: null, passkeyRequired: false } }));
+    await none.settle();
+    expect(none.text).toContain('asks everyone who uses it to turn on two-step verification.');
   });
 
   it('shows the methods of a member who is already set up', async () => {

@@ -11,6 +11,7 @@ import { confirmWith, factorName, mainFactors, maskEmail } from '../../shared/fa
 import { focuser } from '../../shared/focus';
 import { RecoveryCodesPanel } from '../../shared/recovery-codes';
 import { TotpSetup } from '../../shared/totp-setup';
+import { day } from '../../shared/time-words';
 
 type Step = 'loading' | 'no-link' | 'failed' | 'choose' | 'totp' | 'email' | 'recovery' | 'done' | 'enrolled' | 'step-up';
 
@@ -46,6 +47,14 @@ export class EnrolPage {
   protected readonly stepUpChallenge = signal<Challenge | null>(null);
 
   protected readonly serverName = computed(() => this.self()?.server.name ?? 'your media server');
+  /** ", by 8 Dec 2026 (14 days from now)" — or, past it, what that means; empty without a deadline. */
+  protected readonly deadlineWords = computed(() => {
+    const r = this.self()?.requirement;
+    if (!r?.deadline || r.daysLeft === null) return '';
+    if (r.daysLeft > 1) return ` by ${day(r.deadline)} (${r.daysLeft} days from now)`;
+    if (r.daysLeft === 1) return ` by ${day(r.deadline)} (tomorrow)`;
+    return `; the deadline was ${day(r.deadline)}, so ${this.serverName()} may not let you in until you do`;
+  });
   protected readonly factors = computed(() => mainFactors(this.self()?.factors ?? []));
   protected readonly allFactors = computed(() => this.self()?.factors ?? []);
   protected readonly confirmWith = computed(() => confirmWith(this.added() ?? this.factors()[0]));
