@@ -17,3 +17,4 @@ export * from './reminders';
 export * from './admins';
 export * from './members';
 export * from './forward-auth';
+export * from './settings';
