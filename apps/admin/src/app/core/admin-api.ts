@@ -29,12 +29,14 @@ import {
   type PolicyList,
   type PolicyPreview,
   type RevokedCount,
+  type Server,
   type ServerList,
   type ServerWithApiKey,
   type SetupStatus,
   type TeamAdmin,
   type TotpEnrolment,
   type UpdatePolicyRequest,
+  type UpdateServerRequest,
   type VerificationMethod,
 } from './api-types';
 
@@ -91,6 +93,10 @@ export class AdminApi {
 
   createServer(body: CreateServerRequest): Promise<ServerWithApiKey> {
     return firstValueFrom(this.http.post<ServerWithApiKey>(`${API_BASE}/servers`, body));
+  }
+
+  updateServer(serverId: string, body: UpdateServerRequest): Promise<Server> {
+    return firstValueFrom(this.http.patch<Server>(`${API_BASE}/servers/${encodeURIComponent(serverId)}`, body));
   }
 
   rotateServerKey(serverId: string): Promise<ServerWithApiKey> {

@@ -52,6 +52,7 @@ export type {
   TeamAdmin,
   TotpEnrolment,
   UpdatePolicyRequest,
+  UpdateServerRequest,
   VerificationMethod,
 } from '@latchkey/contracts';
 

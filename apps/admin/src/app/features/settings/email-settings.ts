@@ -21,6 +21,7 @@ export const SMTP_SECURITY: readonly { value: Security; label: string; port: num
   selector: 'app-email-settings',
   imports: [FormsModule, DatePipe, FormField, FieldControl, ConfirmDialog],
   templateUrl: './email-settings.html',
+  styleUrl: './settings-section.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class EmailSettingsCard implements OnInit {

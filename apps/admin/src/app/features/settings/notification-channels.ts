@@ -53,6 +53,7 @@ const EMPTY: Draft = { kind: 'webhook', name: '', events: ['lockout', 'member.ov
   selector: 'app-notification-channels',
   imports: [FormsModule, FormField, FieldControl, ConfirmDialog, SecretBox],
   templateUrl: './notification-channels.html',
+  styleUrl: './settings-section.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class NotificationChannels implements OnInit {

@@ -6,7 +6,8 @@ import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SettingsApi, type SecuritySettings, type UpdateSecuritySettingsRequest } from '../../core/settings-api';
 import { Confirmation } from '../../shared/confirmation';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
-import { SOURCE_LABELS, lines } from './settings-labels';
+import { lines } from '../../shared/lines';
+import { SOURCE_LABELS } from './settings-labels';
 
 type Section = 'passkeys' | 'trust';
 
@@ -15,6 +16,7 @@ type Section = 'passkeys' | 'trust';
   selector: 'app-security-settings',
   imports: [FormsModule, RouterLink, FormField, FieldControl, ConfirmDialog],
   templateUrl: './security-settings.html',
+  styleUrl: './settings-section.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class SecuritySettingsCard implements OnInit {

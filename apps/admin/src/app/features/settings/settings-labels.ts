@@ -6,11 +6,3 @@ export const SOURCE_LABELS: Record<SettingSource, { label: string; badge: string
   console: { label: 'Set in the console', badge: 'badge badge-ok' },
   none: { label: 'Not configured', badge: 'badge badge-off' },
 };
-
-/** One entry a line, blank lines dropped. */
-export function lines(text: string): string[] {
-  return text
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}

@@ -11,7 +11,6 @@ import { SecuritySettingsCard } from './security-settings';
   selector: 'app-settings-page',
   imports: [EmailSettingsCard, NotificationChannels, SecuritySettingsCard],
   templateUrl: './settings-page.html',
-  styleUrl: './settings-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class SettingsPage implements OnInit {

@@ -1,0 +1,59 @@
+import { openConsoleTab, signInWithAuthenticator, type ConsoleTab } from './console-browser';
+import { OWNER } from './member-portal';
+import { setUpOwner, type OwnerSession } from './owner';
+import { startMailbox } from './portal-smtp';
+import { RunningService, startService } from './service';
+import { shot } from './browser';
+
+/**
+ * The Settings page in real Chromium: a Latchkey started without a mail server; the owner sets one up
+ * in the console (the in-process test SMTP server), sends a test e-mail, and it arrives. Screenshots of
+ * the page at 1280×800 and 390×844 land in tmp/e2e-screenshots/settings-*.png.
+ */
+describe('admin console: Settings in Chromium', () => {
+  let svc: RunningService;
+  let owner: OwnerSession;
+  let mailbox: Awaited<ReturnType<typeof startMailbox>>;
+  let tab: ConsoleTab;
+
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    svc = await startService();
+    owner = await setUpOwner(svc);
+    tab = await openConsoleTab();
+  });
+  afterAll(async () => {
+    await tab?.close();
+    await svc?.stop();
+    await mailbox?.close();
+  });
+
+  it('the owner sets up the mail server, sends a test e-mail, and it arrives', async () => {
+    const { page } = tab;
+    await signInWithAuthenticator(page, svc.base, owner);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
+    await page.getByText('No mail server is configured').waitFor();
+
+    const email = page.getByRole('region', { name: 'E-mail (SMTP)' });
+    await email.getByRole('button', { name: 'Set up a mail server' }).click();
+    await email.getByLabel('Host').fill('127.0.0.1');
+    await email.getByLabel('Security').selectOption('none');
+    await email.getByLabel('Port').fill(String(mailbox.port));
+    await email.getByLabel('Sender').fill('Latchkey <latchkey@example.com>');
+    await email.getByRole('button', { name: 'Save mail server' }).click();
+    await email.getByText('Mail server saved.').waitFor();
+    expect(await email.locator('.badge').textContent()).toContain('Set in the console');
+
+    await email.getByRole('button', { name: 'Send test email' }).click();
+    await email.getByText(`Test e-mail sent to ${OWNER.email}`).waitFor();
+    const mail = mailbox.mails.find((m) => m.to.includes(OWNER.email));
+    expect(mail?.raw).toContain('Latchkey test e-mail');
+    expect(mail?.raw).toContain('latchkey@example.com');
+
+    await page.screenshot({ path: shot('settings-desktop'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: shot('settings-phone'), fullPage: true });
+    expect(tab.errors).toEqual([]);
+  });
+});
