@@ -17,20 +17,6 @@ import type {
 } from '@latchkey/contracts';
 import { API_BASE } from './api-types';
 
-export type {
-  CreateNotificationChannelRequest,
-  EmailSettings,
-  NotificationChannel,
-  NotificationChannelSaved,
-  NotificationTestResult,
-  SecuritySettings,
-  Settings,
-  TestEmailResult,
-  UpdateEmailSettingsRequest,
-  UpdateNotificationChannelRequest,
-  UpdateSecuritySettingsRequest,
-};
-
 const channel = (id: string) => `${API_BASE}/notifications/channels/${encodeURIComponent(id)}`;
 
 /** The Settings page's calls: mail server, security settings, notification channels. */

@@ -3,7 +3,8 @@ import { ChangeDetectionStrategy, Component, OnInit, computed, inject, input, si
 import { FormsModule } from '@angular/forms';
 import { FieldControl, FormField } from '@latchkey/ui';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
-import { SettingsApi, type EmailSettings, type TestEmailResult } from '../../core/settings-api';
+import type { EmailSettings, TestEmailResult } from '@latchkey/contracts';
+import { SettingsApi } from '../../core/settings-api';
 import { Confirmation } from '../../shared/confirmation';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { SOURCE_LABELS } from './settings-labels';

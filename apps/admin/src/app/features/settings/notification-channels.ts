@@ -1,15 +1,16 @@
 import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import type { NotificationChannelKind, NotificationEventType } from '@latchkey/contracts';
+import type {
+  CreateNotificationChannelRequest,
+  NotificationChannel,
+  NotificationChannelKind,
+  NotificationEventType,
+  NotificationTestResult,
+  UpdateNotificationChannelRequest,
+} from '@latchkey/contracts';
 import { FieldControl, FormField } from '@latchkey/ui';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
-import {
-  SettingsApi,
-  type CreateNotificationChannelRequest,
-  type NotificationChannel,
-  type NotificationTestResult,
-  type UpdateNotificationChannelRequest,
-} from '../../core/settings-api';
+import { SettingsApi } from '../../core/settings-api';
 import { Confirmation } from '../../shared/confirmation';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { SecretBox } from '../../shared/ui/secret-box';

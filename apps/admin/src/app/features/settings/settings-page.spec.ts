@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { SessionStore } from '../../core/session-store';
-import type { NotificationChannel, Settings } from '../../core/settings-api';
+import type { NotificationChannel, Settings } from '@latchkey/contracts';
 import { aSession, click, settle, submit, typeInto } from '../../../testing/test-helpers';
 import { SettingsPage } from './settings-page';
 

@@ -1,7 +1,8 @@
 import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SessionStore } from '../../core/session-store';
-import { SettingsApi, type Settings } from '../../core/settings-api';
+import type { Settings } from '@latchkey/contracts';
+import { SettingsApi } from '../../core/settings-api';
 import { EmailSettingsCard } from './email-settings';
 import { NotificationChannels } from './notification-channels';
 import { SecuritySettingsCard } from './security-settings';
