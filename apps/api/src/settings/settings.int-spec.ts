@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { PasskeysService } from '../factors/passkeys.service';
 import { AdminCredentials, credentialsFrom, OWNER, setupOwner, signInOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
+import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { startSmtp } from '../testing/smtp';
 import { SettingsStore } from './settings.store';
 
@@ -180,5 +181,39 @@ describe('settings: mail server, passkeys, device trust', () => {
     }
     expect((await get()).json().email.source).toBe('environment');
     expect((await get()).json().security.deviceTrust.trustDays).toBe(30);
+  });
+});
+
+describe('settings on PostgreSQL', () => {
+  let t: TestApp | undefined;
+  let db: { url: string; drop: () => Promise<void> } | undefined;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    if (!(await postgresReachable())) {
+      // Written reason: no PostgreSQL on this machine; the SQLite suite above covers the behaviour.
+      console.warn('PostgreSQL not reachable: the settings round trip on PostgreSQL did not run.');
+      return;
+    }
+    db = await createTestDatabase();
+    t = await startTestApp({ DATABASE_URL: db.url });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+    await smtp.close();
+  });
+
+  it('saves, replaces and resets overrides, and a test e-mail goes through the saved mail server', async () => {
+    if (!t) return;
+    const owner = await setupOwner(t);
+    const body = { host: '127.0.0.1', port: smtp.port, security: 'none', user: null, from: 'Den <den@example.com>' };
+    expect((await t.request({ method: 'PUT', url: '/api/v1/settings/email', admin: owner, body })).json().source).toBe('console');
+    expect((await t.request({ method: 'PUT', url: '/api/v1/settings/email', admin: owner, body: { ...body, from: 'Den <den2@example.com>' } })).json().from).toBe('Den <den2@example.com>');
+    expect((await t.request({ method: 'POST', url: '/api/v1/settings/email/test', admin: owner, body: {} })).json()).toMatchObject({ ok: true, to: OWNER.email });
+    expect(smtp.mails.at(-1)?.raw).toContain('den2@example.com');
+    expect((await t.request({ method: 'PATCH', url: '/api/v1/settings/security', admin: owner, body: { trustDays: 3 } })).json().deviceTrust.trustDays).toBe(3);
+    expect((await t.request({ method: 'DELETE', url: '/api/v1/settings/email', admin: owner })).json().source).toBe('none');
   });
 });
