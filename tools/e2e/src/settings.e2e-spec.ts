@@ -51,6 +51,19 @@ describe('admin console: Settings in Chromium', () => {
     expect(mail?.raw).toContain('Latchkey test e-mail');
     expect(mail?.raw).toContain('latchkey@example.com');
 
+    // A notification channel by e-mail, through the same mail server, and its test.
+    const channels = page.getByRole('region', { name: 'Notifications' });
+    await channels.getByRole('button', { name: 'Add channel' }).click();
+    await channels.getByLabel('Kind').selectOption('email');
+    await channels.getByLabel('Name').fill('Owner inbox');
+    await channels.getByLabel('Send to').fill('alerts@example.com');
+    await page.screenshot({ path: shot('settings-channel-form'), fullPage: true });
+    await channels.getByRole('button', { name: 'Add channel' }).last().click();
+    await channels.getByText('Owner inbox added.').waitFor();
+    await channels.getByRole('button', { name: 'Send test to Owner inbox' }).click();
+    await channels.getByText('Test delivered').waitFor();
+    expect(mailbox.mails.some((m) => m.to.includes('alerts@example.com'))).toBe(true);
+
     await page.screenshot({ path: shot('settings-desktop'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: shot('settings-phone'), fullPage: true });
