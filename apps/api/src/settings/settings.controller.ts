@@ -50,6 +50,7 @@ export class SettingsController {
     description: 'Goes to the signed-in admin unless `to` is given. A refused or unreachable mail server is a result (`ok: false` with the reason), not an error.',
     body: SendTestEmailRequest,
     response: TestEmailResult,
+    errors: ['rate_limited'],
   })
   testEmail(@Body() body: SendTestEmailRequest, @CurrentAdmin() admin: AdminPrincipal): Promise<TestEmailResult> {
     return this.settings.testEmail(body, admin.adminId);

@@ -3,6 +3,7 @@ import { PasskeysService } from '../factors/passkeys.service';
 import { AdminCredentials, credentialsFrom, OWNER, setupOwner, signInOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
 import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { startSmtp } from '../testing/smtp';
+import { TEST_MAILS_PER_15_MIN } from './settings.service';
 import { SettingsStore } from './settings.store';
 
 const MINUTE = 60_000;
@@ -170,6 +171,17 @@ describe('settings: mail server, passkeys, device trust', () => {
     expect((await patchSecurity({ trustDays: 7 }, admin)).statusCode).toBe(200);
     expect((await testEmail({}, admin)).json()).toMatchObject({ ok: true, to: 'ada@example.com' });
     await patchSecurity({ trustDays: null });
+  });
+
+  it('the test button cannot be used to send mail in bulk (429 after the limit, per admin, for 15 minutes)', async () => {
+    t.clock.advance(15 * MINUTE + 1000);
+    for (let i = 0; i < TEST_MAILS_PER_15_MIN; i++) expect((await testEmail({ to: `n${i}@example.com` })).statusCode).toBe(200);
+    const refused = await testEmail({ to: 'one-more@example.com' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.code).toBe('rate_limited');
+    expect(smtp.mails.some((m) => m.to.includes('one-more@example.com'))).toBe(false);
+    t.clock.advance(15 * MINUTE + 1000);
+    expect((await testEmail()).statusCode).toBe(200);
   });
 
   it('a session whose second factor is not recent cannot change the mail server or security settings (reauth_required)', async () => {

@@ -9,13 +9,18 @@ import {
   UpdateSecuritySettingsRequest,
 } from '@latchkey/contracts';
 import { AuditService } from '../audit/audit.service';
+import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
 import { isoOrNull } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Db } from '../database/db';
 import { AdminEntity } from '../database/entities';
 import { composeMail, MailerService } from '../notifications/mailer.service';
+import { ThrottleService } from '../verification/throttle.service';
 import { SettingsStore } from './settings.store';
+
+/** Test e-mails an admin may send in 15 minutes. */
+export const TEST_MAILS_PER_15_MIN = 10;
 
 /**
  * What the console's Settings page shows and changes: the mail server, passkey RP ID and origins, and
@@ -30,6 +35,7 @@ export class SettingsService {
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly throttle: ThrottleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -96,6 +102,10 @@ export class SettingsService {
 
   /** Sends a test mail through the mail server in effect, to the admin (or `to`), and says how it went. */
   async testEmail(input: SendTestEmailRequest, adminId: string): Promise<TestEmailResult> {
+    // The button is not a way to send mail to anyone, in bulk.
+    if (!(await this.throttle.consume(`settings-test-mail:${adminId}`, { max: TEST_MAILS_PER_15_MIN, windowMs: 15 * 60_000 }))) {
+      throw new AppException(429, 'rate_limited', 'Too many test e-mails. Wait a few minutes and try again.');
+    }
     const to = input.to ?? (await this.db.manager.findOneByOrFail(AdminEntity, { id: adminId })).email;
     const error = await this.mailer.trySend(
       composeMail(to, 'Latchkey test e-mail', [

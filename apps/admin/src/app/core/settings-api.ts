@@ -4,7 +4,6 @@ import { firstValueFrom } from 'rxjs';
 import type {
   CreateNotificationChannelRequest,
   EmailSettings,
-  NotificationChannel,
   NotificationChannelList,
   NotificationChannelSaved,
   NotificationTestResult,
