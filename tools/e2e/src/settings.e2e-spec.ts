@@ -1,6 +1,6 @@
 import { openConsoleTab, signInWithAuthenticator, type ConsoleTab } from './console-browser';
 import { OWNER } from './member-portal';
-import { setUpOwner, type OwnerSession } from './owner';
+import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { startMailbox } from './portal-smtp';
 import { RunningService, startService } from './service';
 import { shot } from './browser';
@@ -67,6 +67,21 @@ describe('admin console: Settings in Chromium', () => {
     await page.screenshot({ path: shot('settings-desktop'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: shot('settings-phone'), fullPage: true });
+    expect(tab.errors).toEqual([]);
+  });
+
+  it('per-server settings live on Media servers: trusted proxies and forward-auth hosts', async () => {
+    const { page } = tab;
+    await registerServer(svc, owner, 'Den Jellyfin');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Media servers' }).click();
+    await page.getByRole('button', { name: 'Proxies and hosts of Den Jellyfin' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Proxies and hosts of Den Jellyfin' });
+    await dialog.getByLabel('Trusted proxies').fill('192.168.1.2\n10.0.0.0/8');
+    await dialog.getByLabel('Forward-auth hosts').fill('media.example.com');
+    await page.screenshot({ path: shot('settings-server-hosts') });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('2 proxies, 1 forward-auth host').waitFor();
     expect(tab.errors).toEqual([]);
   });
 });
