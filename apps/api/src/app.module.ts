@@ -20,13 +20,14 @@ import { PoliciesModule } from './policies/policies.module';
 import { PortalModule } from './portal/portal.module';
 import { RemindersModule } from './reminders/reminders.module';
 import { ServersModule } from './servers/servers.module';
+import { SettingsModule } from './settings/settings.module';
 import { VERSION } from './version';
 
 @Module({ controllers: [HealthController, DocsController] })
 export class OpsModule {}
 
 /** Every module with controllers; the OpenAPI document and the route-coverage test walk this list. */
-export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule, AdminsModule, MembersModule, ForwardAuthModule];
+export const FEATURE_MODULES: Type[] = [OpsModule, AdminAuthModule, ServersModule, DirectoryModule, PortalModule, PoliciesModule, DevicesModule, AuditModule, NotificationsModule, DashboardModule, RemindersModule, AdminsModule, MembersModule, ForwardAuthModule, SettingsModule];
 
 @Module({})
 export class AppModule {

@@ -11,6 +11,7 @@ import { Metrics } from './health/metrics';
 import { SpaFallback } from './web/spa-fallback';
 import { AuditService } from './audit/audit.service';
 import { MailerService } from './notifications/mailer.service';
+import { SettingsStore } from './settings/settings.store';
 import { ThrottleService } from './verification/throttle.service';
 
 export interface CoreOptions {
@@ -41,11 +42,12 @@ export class CoreModule implements OnApplicationShutdown {
         },
         SpaFallback,
         AuditService,
+        SettingsStore,
         MailerService,
         ThrottleService,
         ...(extra as Provider[]),
       ],
-      exports: [APP_CONFIG, Clock, Metrics, DataSource, Db, CryptoService, SpaFallback, AuditService, MailerService, ThrottleService, ...extra.map((p) => p.provide as string)],
+      exports: [APP_CONFIG, Clock, Metrics, DataSource, Db, CryptoService, SpaFallback, AuditService, SettingsStore, MailerService, ThrottleService, ...extra.map((p) => p.provide as string)],
     };
   }
 

@@ -18,3 +18,4 @@ export * from './admins';
 export * from './members';
 export * from './forward-auth';
 export * from './return-url';
+export * from './settings';

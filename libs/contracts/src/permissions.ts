@@ -13,6 +13,9 @@ export const Permissions = {
   auditRead: 'audit:read',
   notificationsRead: 'notifications:read',
   notificationsWrite: 'notifications:write',
+  settingsRead: 'settings:read',
+  /** Mail server, passkey and device-trust settings. */
+  settingsWrite: 'settings:write',
   adminsRead: 'admins:read',
   /** Invite admins, change their roles, remove them: owners only. */
   adminsManage: 'admins:manage',
@@ -23,7 +26,7 @@ const all = Object.values(Permissions);
 export const RolePermissions: Record<AdminRole, readonly Permission[]> = {
   owner: all,
   admin: all.filter((p) => p !== Permissions.adminsManage),
-  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead, Permissions.notificationsRead, Permissions.adminsRead],
+  viewer: [Permissions.serversRead, Permissions.membersRead, Permissions.policiesRead, Permissions.auditRead, Permissions.notificationsRead, Permissions.settingsRead, Permissions.adminsRead],
 };
 
 export function roleAllows(role: AdminRole, permission: Permission): boolean {

@@ -1,7 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 
 /** A real SMTP server on 127.0.0.1 that keeps what Latchkey sends, for reading e-mailed codes. */
-export async function startMailbox(): Promise<{ port: number; lastCode: (to: string) => string | null; close: () => Promise<void> }> {
+export async function startMailbox(): Promise<{ port: number; mails: Array<{ to: string[]; raw: string }>; lastCode: (to: string) => string | null; close: () => Promise<void> }> {
   const mails: Array<{ to: string[]; raw: string }> = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -19,6 +19,7 @@ export async function startMailbox(): Promise<{ port: number; lastCode: (to: str
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.server.address() as { port: number }).port,
+    mails,
     lastCode: (to) => /Subject: .*?(\d{6})/.exec([...mails].reverse().find((m) => m.to.includes(to))?.raw ?? '')?.[1] ?? null,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -79,6 +79,11 @@ export const routes: Routes = [
         loadComponent: () => import('./features/audit/audit-page').then((m) => m.AuditPage),
       },
       {
+        path: 'settings',
+        title: 'Settings · Latchkey',
+        loadComponent: () => import('./features/settings/settings-page').then((m) => m.SettingsPage),
+      },
+      {
         path: 'reminders',
         title: 'Reminders · Latchkey',
         loadComponent: () => import('./features/reminders/reminders-page').then((m) => m.RemindersPage),

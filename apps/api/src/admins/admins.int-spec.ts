@@ -29,6 +29,9 @@ const REAUTH_ROUTES = [
   'POST /api/v1/policies/:policyId/enable',
   'POST /api/v1/servers',
   'POST /api/v1/servers/:serverId/api-key',
+  'DELETE /api/v1/settings/email',
+  'PATCH /api/v1/settings/security',
+  'PUT /api/v1/settings/email',
 ];
 
 interface Invited {

@@ -25,4 +25,17 @@ export class AdminInviteEntity {
   @TimestampColumn('revoked_at', { nullable: true }) revokedAt!: Date | null;
 }
 
-export const CONSOLE_ENTITIES = [AdminInviteEntity];
+/**
+ * A settings section overridden from the console (`smtp`, `webauthn`, `device_trust`): JSON that wins
+ * over the environment. Secrets inside (the SMTP password) are AEAD envelopes, never plain text.
+ */
+@Entity('app_settings')
+export class AppSettingEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) name!: string;
+  @Column({ type: 'text' }) value!: string;
+  @TimestampColumn('updated_at') updatedAt!: Date;
+  /** The admin who saved it (no foreign key: the row outlives a removed admin). */
+  @IdColumn('updated_by', { nullable: true }) updatedBy!: string | null;
+}
+
+export const CONSOLE_ENTITIES = [AdminInviteEntity, AppSettingEntity];

@@ -1,17 +1,17 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppPassword, AppPasswordCreated, DeviceKind, MemberDevice, RecentSignIn, RevocationList, RevokedCount } from '@latchkey/contracts';
 import { AuditService } from '../audit/audit.service';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
 import { iso, isoOrNull, newId } from '../common/ids';
-import { APP_CONFIG, AppConfig } from '../config/config';
 import { CryptoService } from '../crypto/crypto.service';
 import { hmacSha256, randomToken, safeEqual } from '../crypto/primitives';
 import { Db } from '../database/db';
 import type { SqliteSync } from '../database/sqlite-sync';
 import { AppPasswordEntity, MemberDeviceEntity } from '../database/device-entities';
 import { NotificationsService } from '../notifications/notifications.service';
+import { SettingsStore } from '../settings/settings.store';
 import { credentialsChanged } from './credentials';
 
 const TOKEN_PREFIX = 'lkd1';
@@ -66,7 +66,7 @@ export class DevicesService implements OnModuleInit {
     private readonly crypto: CryptoService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly settings: SettingsStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -179,6 +179,7 @@ export class DevicesService implements OnModuleInit {
     if (!c.memberId || !c.serverId || !c.deviceId) return null;
     const member = (await this.db.raw<{ credential_version: number | string }>(m, 'SELECT credential_version FROM members WHERE id = ?', [c.memberId]))[0];
     if (!member) return null;
+    const trustDays = kind === 'remembered' ? await this.settings.trustDays(m) : 0;
     await this.revokeRows(m, 'member_id = ? AND server_id = ? AND device_id = ?', [c.memberId, c.serverId, c.deviceId], 'replaced', now);
     const row = Object.assign(new MemberDeviceEntity(), {
       id: newId(),
@@ -195,7 +196,7 @@ export class DevicesService implements OnModuleInit {
       rotatedAt: null,
       lastUsedAt: now,
       lastIp: c.ip,
-      expiresAt: kind === 'remembered' ? new Date(now.getTime() + this.config.devices.trustDays * DAY_MS) : null,
+      expiresAt: kind === 'remembered' ? new Date(now.getTime() + trustDays * DAY_MS) : null,
       revokedAt: null,
       revokedReason: null,
     });

@@ -172,7 +172,7 @@ export class FactorsService {
 
   /** Starts an e-mail factor: sends a code to the address, which counts only once confirmed. */
   async startEmail(subject: Subject, email: string, ip: string): Promise<PendingFactor> {
-    if (!this.mailer.available) throw new AppException(400, 'factor_unavailable', 'E-mail codes are not available: this Latchkey has no mail server configured.');
+    if (!(await this.mailer.isAvailable())) throw new AppException(400, 'factor_unavailable', 'E-mail codes are not available: this Latchkey has no mail server configured.');
     const now = this.clock.now();
     const factorId = newId();
     const factor = this.newFactorRow(subject, factorId, 'email', 'E-mail', now);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -11,9 +11,9 @@ import { AuditService } from '../audit/audit.service';
 import { AppException } from '../common/app-exception';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
-import { APP_CONFIG, AppConfig } from '../config/config';
 import { Db } from '../database/db';
 import { FactorEntity, WebAuthnChallengeEntity } from '../database/entities';
+import { SettingsStore } from '../settings/settings.store';
 import { FactorsRepository } from './factors.repository';
 import { FactorsService } from './factors.service';
 import { auditIds, Subject, subjectColumns } from './subject';
@@ -33,14 +33,15 @@ export class PasskeysService {
     private readonly factors: FactorsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly settings: SettingsStore,
   ) {}
 
   async registrationOptions(subject: Subject, userName: string, displayName: string): Promise<Record<string, unknown>> {
     const existing = (await this.repo.list(subject)).filter((f) => f.kind === 'passkey' && f.credentialId);
+    const webauthn = await this.settings.webauthn();
     const options = await generateRegistrationOptions({
-      rpName: this.config.webauthn.rpName,
-      rpID: this.config.webauthn.rpId,
+      rpName: webauthn.rpName,
+      rpID: webauthn.rpId,
       userName,
       userDisplayName: displayName,
       userID: new TextEncoder().encode(`${subject.kind}:${subject.id}`),
@@ -54,13 +55,14 @@ export class PasskeysService {
   }
 
   async register(subject: Subject, label: string | undefined, response: Record<string, unknown>, ip: string): Promise<string> {
+    const webauthn = await this.settings.webauthn();
     let verification;
     try {
       verification = await verifyRegistrationResponse({
         response: response as unknown as RegistrationResponseJSON,
         expectedChallenge: (c) => this.consumeChallenge(subject, 'registration', c),
-        expectedOrigin: this.config.webauthn.origins,
-        expectedRPID: this.config.webauthn.rpId,
+        expectedOrigin: webauthn.origins,
+        expectedRPID: webauthn.rpId,
         requireUserVerification: true,
       });
     } catch (e) {
@@ -93,7 +95,7 @@ export class PasskeysService {
     const mine = (await this.repo.list(subject)).filter((f) => f.kind === 'passkey' && f.status === 'active' && f.credentialId);
     if (mine.length === 0) throw new AppException(400, 'factor_unavailable', 'No passkey is registered.');
     const options = await generateAuthenticationOptions({
-      rpID: this.config.webauthn.rpId,
+      rpID: (await this.settings.webauthn()).rpId,
       allowCredentials: mine.map((f) => ({ id: f.credentialId as string, transports: splitTransports(f.transports) })),
       userVerification: 'required',
       timeout: CHALLENGE_TTL_MS,
@@ -120,7 +122,7 @@ export class PasskeysService {
    * verifies its user is multi-factor on its own.
    */
   async signInOptions(): Promise<Record<string, unknown>> {
-    const options = await generateAuthenticationOptions({ rpID: this.config.webauthn.rpId, userVerification: 'required', timeout: CHALLENGE_TTL_MS });
+    const options = await generateAuthenticationOptions({ rpID: (await this.settings.webauthn()).rpId, userVerification: 'required', timeout: CHALLENGE_TTL_MS });
     await this.storeChallenge(null, 'authentication', options.challenge);
     return options as unknown as Record<string, unknown>;
   }
@@ -138,12 +140,13 @@ export class PasskeysService {
   }
 
   private async checkAssertion(factor: FactorEntity, subject: Subject, assertion: Record<string, unknown>, expectedChallenge: (c: string) => Promise<boolean>, ip: string): Promise<boolean> {
+    const webauthn = await this.settings.webauthn();
     try {
       const result = await verifyAuthenticationResponse({
         response: assertion as unknown as AuthenticationResponseJSON,
         expectedChallenge,
-        expectedOrigin: this.config.webauthn.origins,
-        expectedRPID: this.config.webauthn.rpId,
+        expectedOrigin: webauthn.origins,
+        expectedRPID: webauthn.rpId,
         credential: { id: factor.credentialId ?? '', publicKey: Buffer.from(factor.secret ?? '', 'base64url'), counter: factor.signCount ?? 0, transports: splitTransports(factor.transports) as never },
         requireUserVerification: true,
       });

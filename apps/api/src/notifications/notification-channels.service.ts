@@ -61,7 +61,7 @@ export class NotificationChannelsService {
     let secret: string | null = null;
     switch (input.kind) {
       case 'email':
-        this.requireMail();
+        await this.requireMail();
         config = { to: input.to };
         break;
       case 'webhook':
@@ -103,7 +103,7 @@ export class NotificationChannelsService {
     const foreign = (Object.keys(input) as (keyof UpdateNotificationChannelRequest)[]).filter((k) => input[k] !== undefined && !allowed.includes(k));
     if (foreign.length) throw AppException.validation(foreign.map((k) => ({ path: k, message: `does not apply to ${before.kind} channels` })));
     if (before.kind === 'gotify' && input.token === null) throw AppException.validation([{ path: 'token', message: 'Gotify needs an application token' }]);
-    if (input.to !== undefined) this.requireMail();
+    if (input.to !== undefined) await this.requireMail();
 
     const config: ChannelConfig = { ...(JSON.parse(before.config) as ChannelConfig) };
     if (input.to !== undefined) config.to = input.to;
@@ -168,8 +168,8 @@ export class NotificationChannelsService {
     return row;
   }
 
-  private requireMail(): void {
-    if (!this.mailer.available) throw new AppException(400, 'channel_unavailable', 'E-mail channels need a mail server: set LATCHKEY_SMTP_HOST.');
+  private async requireMail(): Promise<void> {
+    if (!(await this.mailer.isAvailable())) throw new AppException(400, 'channel_unavailable', 'E-mail channels need a mail server: set one in Settings or with LATCHKEY_SMTP_HOST.');
   }
 
   /** Early feedback: a URL whose target is refused is not saved (every delivery checks again). */

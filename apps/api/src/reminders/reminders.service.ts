@@ -68,7 +68,7 @@ export class RemindersService {
 
   /** The scheduled run: due member reminders (when enabled), exemption reminders, retries of failed sends. */
   async runScheduled(now: Date): Promise<void> {
-    if (!this.mailer.available) return;
+    if (!(await this.mailer.isAvailable())) return;
     const settings = await this.settings();
     if (settings.enabled) await this.remindMembers(now, settings);
     await this.remindExemptionManagers(now);
@@ -77,7 +77,7 @@ export class RemindersService {
   /** Sends a reminder now to each listed member who must still enrol and has an address. */
   async sendNow(memberIds: string[], adminId: string): Promise<SendRemindersResult> {
     const ids = [...new Set(memberIds)];
-    if (!this.mailer.available) return { results: ids.map((memberId) => ({ memberId, status: 'skipped', reason: 'email_unavailable' })) };
+    if (!(await this.mailer.isAvailable())) return { results: ids.map((memberId) => ({ memberId, status: 'skipped', reason: 'email_unavailable' })) };
     const now = this.clock.now();
     const pending = this.rollout.pending(await this.rollout.standings(now));
     const contacts = new Map((await this.repo.contacts(ids)).map((c) => [c.id, c]));

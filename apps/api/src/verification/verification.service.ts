@@ -12,6 +12,7 @@ import { FactorsRepository } from '../factors/factors.repository';
 import { FactorsService, maskEmail } from '../factors/factors.service';
 import { PasskeysService } from '../factors/passkeys.service';
 import { auditIds, Subject, subjectColumns, subjectKey } from '../factors/subject';
+import { MailerService } from '../notifications/mailer.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { ThrottleService } from './throttle.service';
 
@@ -36,6 +37,7 @@ export class VerificationService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly notifications: NotificationsService,
+    private readonly mailer: MailerService,
   ) {}
 
   async create(subject: Subject, purpose: string, opts: { sessionId?: string; ip?: string } = {}): Promise<Challenge> {
@@ -84,7 +86,7 @@ export class VerificationService {
     const out: VerificationMethod[] = [];
     if (kinds.has('passkey')) out.push('passkey');
     if (kinds.has('totp')) out.push('totp');
-    if (kinds.has('email') && this.config.smtp) out.push('email');
+    if (kinds.has('email') && (await this.mailer.isAvailable())) out.push('email');
     if (kinds.has('recovery_codes') && (await this.factors.recoveryStatus(subject)).remaining > 0) out.push('recovery_code');
     return out;
   }
@@ -94,7 +96,7 @@ export class VerificationService {
     const c = await this.get(subject, challengeId);
     if (c.status !== 'pending' || c.expiresAt <= this.clock.now()) throw AppException.notFound('challenge_not_found');
     const email = await this.factors.verifiedEmail(subject);
-    if (!email || !this.config.smtp) throw new AppException(400, 'factor_unavailable', 'E-mail codes are not available for this account.');
+    if (!email || !(await this.mailer.isAvailable())) throw new AppException(400, 'factor_unavailable', 'E-mail codes are not available for this account.');
     const fifteen = 15 * 60_000;
     const allowed =
       (await this.throttle.consume(`email-send:${subjectKey(subject)}`, { max: 5, windowMs: fifteen })) &&

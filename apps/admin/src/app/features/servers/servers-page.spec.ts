@@ -193,4 +193,24 @@ describe('ServersPage', () => {
     expect(root.querySelector('tbody')?.textContent).toContain('https://watch.example.org');
     expect(root.textContent).toContain('saved');
   });
+
+  it('edits a server’s trusted proxies and forward-auth hosts, showing the API’s message next to the field', async () => {
+    await loadList([aServer()]);
+    click(root, 'button', 'Proxies and hosts');
+    await settle(fixture);
+    const dialog = root.querySelector('dialog[open]') as HTMLElement;
+    typeInto(dialog, '#server-proxies', '192.168.1.2\n\n10.0.0.0/8');
+    typeInto(dialog, '#server-hosts', 'media.example');
+    submit(dialog, '.edit-form');
+    const bad = http.expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` });
+    expect(bad.request.body).toEqual({ trustedProxies: ['192.168.1.2', '10.0.0.0/8'], forwardAuthHosts: ['media.example'] });
+    bad.flush({ error: { code: 'conflict', message: 'media.example is already protected for Den.' } }, { status: 409, statusText: 'Conflict' });
+    await settle(fixture);
+    expect(dialog.textContent).toContain('already protected for Den');
+    submit(dialog, '.edit-form');
+    http.expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` }).flush(aServer({ trustedProxies: ['192.168.1.2', '10.0.0.0/8'], forwardAuthHosts: ['media.example'] }));
+    await settle(fixture);
+    expect(root.querySelector('dialog[open]')).toBeNull();
+    expect(root.textContent).toContain('2 proxies, 1 forward-auth host');
+  });
 });

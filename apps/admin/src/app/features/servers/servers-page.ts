@@ -1,12 +1,13 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormsModule, NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { FieldControl, FormField, fieldMessage, type FieldMessages } from '@latchkey/ui';
 import { AdminApi } from '../../core/admin-api';
 import { ApiProblem, toApiProblem } from '../../core/api-error';
 import { SERVER_KINDS, type Server, type ServerKind } from '../../core/api-types';
 import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { SecretBox } from '../../shared/ui/secret-box';
+import { lines } from '../../shared/lines';
 
 /** What the confirmation dialog is for: a key change, or the server's web-client addresses. */
 type KeyAction = 'rotate' | 'revoke' | 'origins';
@@ -33,7 +34,7 @@ const MESSAGES = {
 
 @Component({
   selector: 'app-servers-page',
-  imports: [ReactiveFormsModule, DatePipe, ConfirmDialog, SecretBox, FormField, FieldControl],
+  imports: [ReactiveFormsModule, FormsModule, DatePipe, ConfirmDialog, SecretBox, FormField, FieldControl],
   templateUrl: './servers-page.html',
   styleUrl: './servers-page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -60,6 +61,13 @@ export class ServersPage implements OnInit {
   protected readonly actionProblem = signal<ApiProblem | null>(null);
   /** The web-client addresses being edited, one per line. */
   protected readonly originsText = signal('');
+
+  /** The server whose proxies and forward-auth hosts are being edited. */
+  protected readonly editing = signal<Server | null>(null);
+  protected readonly proxies = signal('');
+  protected readonly hosts = signal('');
+  protected readonly saving = signal(false);
+  protected readonly editProblem = signal<ApiProblem | null>(null);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     name: ['', [Validators.required, Validators.maxLength(100)]],
@@ -165,6 +173,40 @@ export class ServersPage implements OnInit {
 
   protected onOriginsInput(event: Event): void {
     this.originsText.set((event.target as HTMLTextAreaElement).value);
+  }
+
+  protected edit(server: Server): void {
+    this.editProblem.set(null);
+    this.proxies.set(server.trustedProxies.join('\n'));
+    this.hosts.set(server.forwardAuthHosts.join('\n'));
+    this.editing.set(server);
+  }
+
+  protected cancelEdit(): void {
+    if (!this.saving()) this.editing.set(null);
+  }
+
+  /** The API's messages for one list field (`trustedProxies`, `trustedProxies.1`, …), joined. */
+  protected editError(name: 'trustedProxies' | 'forwardAuthHosts'): string | null {
+    const found = Object.entries(this.editProblem()?.fields ?? {}).filter(([k]) => k === name || k.startsWith(`${name}.`));
+    return found.length ? found.map(([, v]) => v).join(' ') : null;
+  }
+
+  protected async saveEdit(): Promise<void> {
+    const server = this.editing();
+    if (!server || this.saving()) return;
+    this.saving.set(true);
+    this.editProblem.set(null);
+    try {
+      const saved = await this.api.updateServer(server.id, { trustedProxies: lines(this.proxies()), forwardAuthHosts: lines(this.hosts()) });
+      this.replace(saved);
+      this.notice.set(`${saved.name} saved.`);
+      this.editing.set(null);
+    } catch (err) {
+      this.editProblem.set(toApiProblem(err));
+    } finally {
+      this.saving.set(false);
+    }
   }
 
   private replace(server: Server): void {

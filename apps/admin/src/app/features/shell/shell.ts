@@ -35,9 +35,8 @@ export class Shell {
     { label: 'Admins', link: '/admins' },
     { label: 'Reminders', link: '/reminders' },
     { label: 'Audit log', link: '/audit' },
+    { label: 'Settings', link: '/settings' },
   ];
-  /** Shown so owners know what is planned; not links, because they do not exist yet. */
-  protected readonly comingSoon: readonly string[] = ['Settings'];
 
   protected async signOut(): Promise<void> {
     this.signingOut.set(true);
