@@ -221,27 +221,43 @@ export async function startBare() {
  * of ours, so both see the same machine. Figures are medians; the ratios are medians of the pairs' ratios.
  * `target`: { url, method, headers, body, opts, pid }.
  */
-export function pairedCase(label, bare, target, seconds, { pairs = 3, warmup = Math.min(2, seconds) } = {}) {
-  const mirror = bare.mirror(target);
+export function pairedCase(label, bare, target, seconds, options = {}) {
+  const { growth: _g, cpuGrowth: _c, ...row } = pairedCases([label], bare, [target], seconds, options).rows[0];
+  return row;
+}
+
+/**
+ * Several variants of one case (e.g. the same request at 1,000 and at 100,000 members) against the same bare
+ * runs: each round is a bare run (fed the first target's requests) followed by one run of each target.
+ * Returns a row per target and, per target, `growth`: the median over rounds of its req/s ÷ the first
+ * target's, and `cpuGrowth`: the first target's CPU µs per request ÷ its own (1 = no growth in cost).
+ */
+export function pairedCases(labels, bare, targets, seconds, { pairs = 3, warmup = Math.min(2, seconds) } = {}) {
+  const mirror = bare.mirror(targets[0]);
   measuredRun(mirror, warmup);
-  measuredRun(target, warmup);
-  const runs = Array.from({ length: pairs }, () => ({ bare: measuredRun(mirror, seconds), ours: measuredRun(target, seconds) }));
-  const m = (f) => median(runs.map(f));
+  for (const t of targets) measuredRun(t, warmup);
+  const rounds = Array.from({ length: pairs }, () => ({ bare: measuredRun(mirror, seconds), ours: targets.map((t) => measuredRun(t, seconds)) }));
   const round = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? null : +x.toFixed(d));
-  return {
-    case: label,
-    rps: Math.round(m((p) => p.ours.rps)),
-    bareRps: Math.round(m((p) => p.bare.rps)),
-    ratio: round(m((p) => p.ours.rps / p.bare.rps)),
-    cpuUs: round(m((p) => p.ours.cpuUs), 1),
-    bareCpuUs: round(m((p) => p.bare.cpuUs), 1),
-    cpuRatio: round(m((p) => p.bare.cpuUs / p.ours.cpuUs)),
-    p50ms: m((p) => p.ours.p50),
-    p99ms: m((p) => p.ours.p99),
-    bareP99ms: m((p) => p.bare.p99),
-    p99VsBare: round(m((p) => p.ours.p99 / Math.max(p.bare.p99, 1))),
-    requests: runs.reduce((n, p) => n + p.ours.requests, 0),
-  };
+  const rows = targets.map((_, k) => {
+    const m = (f) => median(rounds.map((r) => f(r.ours[k], r.bare, r.ours[0])));
+    return {
+      case: labels[k],
+      rps: Math.round(m((o) => o.rps)),
+      bareRps: Math.round(m((o, b) => b.rps)),
+      ratio: round(m((o, b) => o.rps / b.rps)),
+      cpuUs: round(m((o) => o.cpuUs), 1),
+      bareCpuUs: round(m((o, b) => b.cpuUs), 1),
+      cpuRatio: round(m((o, b) => b.cpuUs / o.cpuUs)),
+      p50ms: m((o) => o.p50),
+      p99ms: m((o) => o.p99),
+      bareP99ms: m((o, b) => b.p99),
+      p99VsBare: round(m((o, b) => o.p99 / Math.max(b.p99, 1))),
+      requests: rounds.reduce((n, r) => n + r.ours[k].requests, 0),
+      growth: round(m((o, b, first) => o.rps / first.rps)),
+      cpuGrowth: round(m((o, b, first) => first.cpuUs / o.cpuUs)),
+    };
+  });
+  return { rows };
 }
 
 export function median(xs) {
