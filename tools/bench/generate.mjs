@@ -81,6 +81,7 @@ export function generate(dataDir, { members = 100_000, groups = 50, libraries = 
   db.pragma('cache_size = -200000');
   const server = db.prepare('SELECT id FROM servers ORDER BY created_at LIMIT 1').get();
   if (!server) throw new Error(`no server in ${dataDir}: start the service on it and add one first`);
+  if (db.prepare('SELECT 1 FROM members LIMIT 1').get()) throw new Error(`${dataDir} has members already: generate into a fresh data directory`);
   const encrypt = encrypter(dataDir);
   const random = rng(42);
 
