@@ -5,10 +5,10 @@
 // Cases: a signed-in member's session as remembered by the answer cache (what a proxy sees for every
 // asset of a page), and the same with the cache off (every request reads the database).
 // Usage: node tools/bench/forward-auth.mjs [seconds per run]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { freePort, load, median, ownerAndServer, startService, writeResults } from './lib.mjs';
+import { pathToFileURL } from 'node:url';
+import { measuredRun, median, ownerAndServer, startBare, startService, writeResults } from './lib.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const ROUNDS = 5;
@@ -16,7 +16,7 @@ const pin = fs.existsSync('/usr/bin/taskset');
 const HOST = 'media.bench.test';
 
 /** A stand-in for Jellyfin's password check, so the bench can sign a member in the way a browser would. */
-async function fakeJellyfin() {
+export async function fakeJellyfin() {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -32,7 +32,7 @@ async function fakeJellyfin() {
 }
 
 /** Starts Latchkey, protects HOST, signs a member in, and returns the forward-auth request to replay. */
-async function latchkey(env, jellyfin) {
+export async function forwardAuthService(env, jellyfin) {
   const svc = await startService({ LATCHKEY_TRUSTED_PROXIES: '127.0.0.1', ...env }, { cpu: 0 });
   const { apiKey, cookie, csrfToken } = await ownerAndServer(svc);
   const admin = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken };
@@ -52,42 +52,40 @@ async function latchkey(env, jellyfin) {
   return { svc, url: `${svc.base}/api/v1/forward-auth`, headers };
 }
 
-function run(label, url, headers, seconds) {
-  const r = load(url, 'GET', headers, '', seconds);
-  if (r.non2xx || r.errors) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r;
-}
+/** One run; also the server's CPU time per request (µs), next to the throughput. */
+const run = (c, seconds) => measuredRun({ url: c.url, method: 'GET', headers: c.headers, pid: c.pid }, seconds);
 
-const jellyfin = await fakeJellyfin();
-const barePort = await freePort();
-const bareArgs = ['tools/bench/bare-fastify.mjs', String(barePort)];
-const bare = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...bareArgs] : bareArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((r) => bare.stdout.once('data', r));
-const cached = await latchkey({}, jellyfin);
-const uncached = await latchkey({ LATCHKEY_FORWARD_AUTH_CACHE_SECONDS: '0' }, jellyfin);
-const cases = [
-  { label: 'bare Fastify GET', url: `http://127.0.0.1:${barePort}/forward-auth`, headers: { cookie: 'latchkey_proxy=x' } },
-  { label: 'forward-auth: signed-in session, remembered (cache 5 s)', url: cached.url, headers: cached.headers },
-  { label: 'forward-auth: same, cache off (reads the database)', url: uncached.url, headers: uncached.headers },
-];
-const runs = cases.map(() => []);
-try {
-  cases.forEach((c) => run(c.label, c.url, c.headers, 2)); // warm-up
-  for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => runs[i].push(run(c.label, c.url, c.headers, SECONDS)));
-} finally {
-  bare.kill();
-  await cached.svc.stop();
-  await uncached.svc.stop();
-  await jellyfin.close();
-}
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const jellyfin = await fakeJellyfin();
+  const bare = await startBare();
+  const cached = await forwardAuthService({}, jellyfin);
+  const uncached = await forwardAuthService({ LATCHKEY_FORWARD_AUTH_CACHE_SECONDS: '0' }, jellyfin);
+  const cases = [
+    // The yardstick gets the very same request (path, cookie, X-Original-* and X-Forwarded-For headers).
+    { label: 'bare Fastify GET (same request)', url: bare.url('/api/v1/forward-auth'), headers: cached.headers, pid: bare.pid },
+    { label: 'forward-auth: signed-in session, remembered (cache 5 s)', url: cached.url, headers: cached.headers, pid: cached.svc.pid },
+    { label: 'forward-auth: same, cache off (reads the database)', url: uncached.url, headers: uncached.headers, pid: uncached.svc.pid },
+  ];
+  const runs = cases.map(() => []);
+  try {
+    cases.forEach((c) => run(c, 2)); // warm-up
+    for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => runs[i].push(run(c, SECONDS)));
+  } finally {
+    bare.stop();
+    await cached.svc.stop();
+    await uncached.svc.stop();
+    await jellyfin.close();
+  }
 
-const rows = cases.map((c, i) => ({
-  case: c.label,
-  rps: Math.round(median(runs[i].map((r) => r.rps))),
-  p50ms: median(runs[i].map((r) => r.p50)),
-  p99ms: median(runs[i].map((r) => r.p99)),
-  ratio: +median(runs[i].map((r, round) => r.rps / runs[0][round].rps)).toFixed(2),
-}));
-console.log(`\nGET /api/v1/forward-auth vs bare Fastify (${pin ? 'servers on core 0, load on core 1' : 'no taskset: unpinned'}; ${ROUNDS} rounds × ${SECONDS} s in turns, 10 connections):\n`);
-console.table(rows);
-console.log(`Written to ${writeResults('forward-auth', rows)}`);
+  const rows = cases.map((c, i) => ({
+    case: c.label,
+    rps: Math.round(median(runs[i].map((r) => r.rps))),
+    p50ms: median(runs[i].map((r) => r.p50)),
+    p99ms: median(runs[i].map((r) => r.p99)),
+    ratio: +median(runs[i].map((r, round) => r.rps / runs[0][round].rps)).toFixed(2),
+    cpuUsPerReq: +median(runs[i].map((r) => r.cpuUs)).toFixed(1),
+  }));
+  console.log(`\nGET /api/v1/forward-auth vs bare Fastify (${pin ? 'servers on core 0, load on core 1' : 'no taskset: unpinned'}; ${ROUNDS} rounds × ${SECONDS} s in turns, 10 connections):\n`);
+  console.table(rows);
+  console.log(`Written to ${writeResults('forward-auth', rows)}`);
+}

@@ -16,9 +16,13 @@ export async function freePort() {
   });
 }
 
-/** Starts dist/apps/api on 127.0.0.1 with its own data directory; resolves once the setup link is printed. */
-export async function startService(env = {}, { cpu, nodeArgs = [] } = {}) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lk-bench-'));
+/**
+ * Starts dist/apps/api on 127.0.0.1 with its own data directory; resolves once the setup link is printed.
+ * With `dataDir` (a directory a previous start left behind, e.g. filled by tools/bench/generate.mjs), starts on
+ * it instead, resolves once it answers HTTP, and leaves the directory in place on `stop()`.
+ */
+export async function startService(env = {}, { cpu, nodeArgs = [], dataDir: existing } = {}) {
+  const dataDir = existing ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lk-bench-'));
   const port = await freePort();
   const args = [...nodeArgs, 'dist/apps/api/apps/api/src/main.js'];
   const cmd = cpu !== undefined && fs.existsSync('/usr/bin/taskset') ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
@@ -27,8 +31,10 @@ export async function startService(env = {}, { cpu, nodeArgs = [] } = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let exited = false;
+  const base = `http://127.0.0.1:${port}`;
   const setupUrl = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 120_000);
     const onData = (d) => {
       out += d;
       const m = /(http:\/\/\S+\/admin\/setup#token=[\w-]+)/.exec(out);
@@ -39,33 +45,43 @@ export async function startService(env = {}, { cpu, nodeArgs = [] } = {}) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (d) => { out += d; if (process.env.LK_BENCH_STDERR) process.stderr.write(d); });
-    child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
+    child.on('exit', (code) => { exited = true; reject(new Error(`service exited with ${code}:\n${out}`)); });
+    if (existing) {
+      // An owner exists already: no setup link is printed; wait until it answers.
+      const poll = () => fetch(`${base}/api/v1/healthz`).then(() => { clearTimeout(timer); resolve(null); }, () => { if (!exited) setTimeout(poll, 200); });
+      setTimeout(poll, 300);
+    }
   });
-  const base = `http://127.0.0.1:${port}`;
   return {
     base,
     port,
     pid: child.pid,
     dataDir,
-    setupToken: new URL(setupUrl).hash.slice('#token='.length),
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      if (!process.env.LK_BENCH_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    setupToken: setupUrl ? new URL(setupUrl).hash.slice('#token='.length) : null,
+    /** Stops the service; deletes the data directory it made (not one it was given), unless `keep` or LK_BENCH_KEEP. */
+    async stop({ keep = false } = {}) {
+      if (!exited) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      if (!existing && !keep && !process.env.LK_BENCH_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-async function totp(secret) {
+export async function totp(secret) {
   const { TOTP, Secret } = await import('otpauth');
   return new TOTP({ secret: Secret.fromBase32(secret) }).generate();
 }
 
+export const OWNER = { email: 'owner@example.com', password: 'correct horse battery staple' };
+
+/** Creates the owner (with an authenticator app) and a Jellyfin server; returns its session, API key and TOTP secret. */
 export async function ownerAndServer(svc) {
   const setup = await fetch(`${svc.base}/api/v1/admin/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: svc.setupToken, email: 'owner@example.com', displayName: 'Bench Owner', password: 'correct horse battery staple' }),
+    body: JSON.stringify({ token: svc.setupToken, email: OWNER.email, displayName: 'Bench Owner', password: OWNER.password }),
   });
   if (setup.status !== 201) throw new Error(`setup failed: ${setup.status} ${await setup.text()}`);
   const pendingCookie = setup.headers.get('set-cookie').split(';')[0];
@@ -83,7 +99,7 @@ export async function ownerAndServer(svc) {
     body: JSON.stringify({ name: 'Bench Jellyfin', kind: 'jellyfin', baseUrl: 'http://127.0.0.1:8096' }),
   });
   const { apiKey } = await res.json();
-  return { cookie, csrfToken, apiKey };
+  return { cookie, csrfToken, apiKey, ownerTotpSecret: enrol.secret, ...OWNER };
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc: contention makes it wait, not work more. */
@@ -152,12 +168,96 @@ export async function rememberedDevices(svc, apiKey, externalId, count) {
   return devices;
 }
 
-/** One autocannon run (tools/bench/load.mjs), pinned to core 1 when taskset is there. */
-export function load(url, method, headers, body, seconds) {
+/**
+ * One autocannon run (tools/bench/load.mjs), pinned to core 1 when taskset is there. `opts`: `pool` (a file of
+ * remembered devices: each request sends one's current token), `bodies` (a file with a JSON array of bodies,
+ * sent round robin), `verify` (a file of prepared challenge answers, each sent once: the run ends when all are
+ * sent), `noCheck` (do not read answers: for the yardstick fed the same requests), `rate` (requests per second
+ * in all, instead of as fast as possible), `amount` (stop after this many), `connections` (default 10).
+ */
+export function load(url, method, headers, body, seconds, opts = {}) {
   const pin = fs.existsSync('/usr/bin/taskset');
-  const args = ['tools/bench/load.mjs', url, method, JSON.stringify(headers), body ?? '', String(seconds), '10'];
-  const out = execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, { encoding: 'utf8' });
+  const flags = Object.entries(opts).filter(([k, v]) => v !== undefined && v !== null && v !== false && k !== 'pool' && k !== 'connections').map(([k, v]) => (v === true ? `--${k}` : `--${k}=${v}`));
+  const args = ['tools/bench/load.mjs', url, method, JSON.stringify(headers), body ?? '', String(seconds), String(opts.connections ?? 10), ...(opts.pool ? [opts.pool] : []), ...flags];
+  const out = execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** One load run; with `pid`, also that server's CPU time per request in µs (a busy machine makes it wait, not work more). */
+export function measuredRun(t, seconds) {
+  const before = t.pid ? cpuMs(t.pid) : 0;
+  const r = load(t.url, t.method ?? 'POST', t.headers ?? {}, t.body ?? '', seconds, typeof t.opts === 'function' ? t.opts() : (t.opts ?? {}));
+  if (r.non2xx || r.errors) throw new Error(`${t.url}: ${r.non2xx} non-2xx, ${r.errors} errors${r.sample ? ` (${r.sample})` : ''}`);
+  if (t.pid && r.requests) r.cpuUs = ((cpuMs(t.pid) - before) * 1000) / r.requests;
+  return r;
+}
+
+/**
+ * The yardstick (tools/bench/bare-fastify.mjs) on core 0: answers any path, so it can be sent exactly the same
+ * requests (path, headers, body) as the service. `url(path)` gives the address of a path on it.
+ */
+export async function startBare() {
+  const pin = fs.existsSync('/usr/bin/taskset');
+  const port = await freePort();
+  const args = ['tools/bench/bare-fastify.mjs', String(port)];
+  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...args] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => child.stdout.once('data', r));
+  return {
+    pid: child.pid,
+    url: (p) => `http://127.0.0.1:${port}${p}`,
+    /** The same request as `target`, sent to the yardstick (answers not checked). */
+    mirror(target) {
+      const u = new URL(target.url);
+      const opts = typeof target.opts === 'function' ? target.opts : { ...(target.opts ?? {}) };
+      const mirrored = typeof opts === 'function' ? () => ({ ...opts(), noCheck: true }) : { ...opts, noCheck: true };
+      return { ...target, url: `http://127.0.0.1:${port}${u.pathname}${u.search}`, pid: child.pid, opts: mirrored };
+    },
+    stop: () => child.kill(),
+  };
+}
+
+/**
+ * A case against the yardstick, in pairs: a warm-up of each, then `pairs` times a bare run right before a run
+ * of ours, so both see the same machine. Figures are medians; the ratios are medians of the pairs' ratios.
+ * `target`: { url, method, headers, body, opts, pid }.
+ */
+export function pairedCase(label, bare, target, seconds, options = {}) {
+  const { growth: _g, cpuGrowth: _c, ...row } = pairedCases([label], bare, [target], seconds, options).rows[0];
+  return row;
+}
+
+/**
+ * Several variants of one case (e.g. the same request at 1,000 and at 100,000 members) against the same bare
+ * runs: each round is a bare run (fed the first target's requests) followed by one run of each target.
+ * Returns a row per target and, per target, `growth`: the median over rounds of its req/s ÷ the first
+ * target's, and `cpuGrowth`: the first target's CPU µs per request ÷ its own (1 = no growth in cost).
+ */
+export function pairedCases(labels, bare, targets, seconds, { pairs = 3, warmup = Math.min(2, seconds) } = {}) {
+  const mirror = bare.mirror(targets[0]);
+  measuredRun(mirror, warmup);
+  for (const t of targets) measuredRun(t, warmup);
+  const rounds = Array.from({ length: pairs }, () => ({ bare: measuredRun(mirror, seconds), ours: targets.map((t) => measuredRun(t, seconds)) }));
+  const round = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? null : +x.toFixed(d));
+  const rows = targets.map((_, k) => {
+    const m = (f) => median(rounds.map((r) => f(r.ours[k], r.bare, r.ours[0])));
+    return {
+      case: labels[k],
+      rps: Math.round(m((o) => o.rps)),
+      bareRps: Math.round(m((o, b) => b.rps)),
+      ratio: round(m((o, b) => o.rps / b.rps)),
+      cpuUs: round(m((o) => o.cpuUs), 1),
+      bareCpuUs: round(m((o, b) => b.cpuUs), 1),
+      cpuRatio: round(m((o, b) => b.cpuUs / o.cpuUs)),
+      p50ms: m((o) => o.p50),
+      p99ms: m((o) => o.p99),
+      bareP99ms: m((o, b) => b.p99),
+      p99VsBare: round(m((o, b) => o.p99 / Math.max(b.p99, 1))),
+      requests: rounds.reduce((n, r) => n + r.ours[k].requests, 0),
+      growth: round(m((o, b, first) => o.rps / first.rps)),
+      cpuGrowth: round(m((o, b, first) => first.cpuUs / o.cpuUs)),
+    };
+  });
+  return { rows };
 }
 
 export function median(xs) {

@@ -1,58 +1,22 @@
 // POST /api/v1/logins against a bare Fastify JSON endpoint, in the same run: both servers pinned to core 0,
 // the load generator (autocannon) to core 1, a warm-up, then 3 pairs of runs (bare, then ours) per case.
 // Usage: node tools/bench/logins.mjs [seconds per run]
-import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuMs, freePort, ownerAndServer, rememberedDevices, startService, writeResults } from './lib.mjs';
+import { ownerAndServer, pairedCase, rememberedDevices, startBare, startService, writeResults } from './lib.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const pin = fs.existsSync('/usr/bin/taskset');
 
-function load(url, method, headers, body, seconds, pool) {
-  const args = ['tools/bench/load.mjs', url, method, JSON.stringify(headers), body ?? '', String(seconds), '10', ...(pool ? [pool] : [])];
-  const out = execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop());
-}
-
-function median(xs) {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-}
-
-/** One run; with `pid`, also the server's CPU time per request (µs), which a busy machine does not inflate. */
-function run(url, method, headers, body, seconds, pool, pid) {
-  const before = pid ? cpuMs(pid) : 0;
-  const r = load(url, method, headers, body, seconds, pool);
-  if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  if (pid) r.cpuUs = ((cpuMs(pid) - before) * 1000) / (r.rps * seconds);
-  return r;
-}
-
 // The yardstick runs beside the service, on the same core, and is measured right before each run of each
-// case: on a busy machine both see the same conditions, and each ratio compares neighbouring runs.
-const barePort = await freePort();
-const bare = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, 'tools/bench/bare-fastify.mjs', String(barePort)] : ['tools/bench/bare-fastify.mjs', String(barePort)], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((r) => bare.stdout.once('data', r));
-const bareUrl = `http://127.0.0.1:${barePort}/json`;
-const bareBody = JSON.stringify({ member: { externalId: 'm-1' }, device: { id: 'tv-1', name: 'TV' }, client: { name: 'Jellyfin Android TV', version: '0.16' } });
+// case, sent exactly the same requests (path, headers, body): on a busy machine both see the same
+// conditions, each ratio compares neighbouring runs, and it compares server work, not request size.
+const bare = await startBare();
 const results = [];
 
 function measure(label, url, method, headers, body, pool, pid) {
-  run(bareUrl, 'POST', { 'content-type': 'application/json' }, bareBody, 2); // warm-up
-  run(url, method, headers, body, 2, pool);
-  const pairs = [1, 2, 3].map(() => ({ bare: run(bareUrl, 'POST', { 'content-type': 'application/json' }, bareBody, SECONDS, null, bare.pid), ours: run(url, method, headers, body, SECONDS, pool, pid) }));
-  results.push({
-    case: label,
-    rps: Math.round(median(pairs.map((p) => p.ours.rps))),
-    bareRps: Math.round(median(pairs.map((p) => p.bare.rps))),
-    ratio: +median(pairs.map((p) => p.ours.rps / p.bare.rps)).toFixed(2),
-    cpuUsPerReq: +median(pairs.map((p) => p.ours.cpuUs)).toFixed(1),
-    bareCpuUsPerReq: +median(pairs.map((p) => p.bare.cpuUs)).toFixed(1),
-    cpuRatio: +median(pairs.map((p) => p.bare.cpuUs / p.ours.cpuUs)).toFixed(2),
-    p50ms: median(pairs.map((p) => p.ours.p50)),
-    p99ms: median(pairs.map((p) => p.ours.p99)),
-  });
+  results.push(pairedCase(label, bare, { url, method, headers, body, pid, opts: pool ? { pool } : {} }, SECONDS));
 }
 
 const svc = await startService({}, { cpu: 0 });
@@ -77,10 +41,10 @@ try {
   fs.rmSync(pool, { force: true });
 } finally {
   await svc.stop();
-  bare.kill();
+  bare.stop();
 }
 
 const rows = results;
-console.log(`\nPOST /api/v1/logins vs bare Fastify (${pin ? 'servers on core 0, load on core 1' : 'no taskset: unpinned'}; each run paired with a bare run just before it; median of 3 pairs × ${SECONDS} s, 10 connections):\n`);
+console.log(`\nPOST /api/v1/logins vs bare Fastify (${pin ? 'servers on core 0, load on core 1' : 'no taskset: unpinned'}; each run paired with a bare run just before it, fed the same requests; median of 3 pairs × ${SECONDS} s, 10 connections):\n`);
 console.table(rows);
 console.log(`Written to ${writeResults('logins', rows)}`);
