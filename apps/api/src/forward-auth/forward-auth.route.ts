@@ -76,12 +76,12 @@ export class ForwardAuthRoute implements OnApplicationBootstrap {
       const url = req.url ?? '';
       if (!url.startsWith(FORWARD_AUTH_PATH) || (url.length > FORWARD_AUTH_PATH.length && url[FORWARD_AUTH_PATH.length] !== '?')) return false;
       // The proxy sends no body; should one come, Node discards it once the answer is sent.
-      this.handle(req, res, requestIdOf(req.headers['x-request-id']));
+      this.handle(req, res, null);
       return true;
     };
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+  private handle(req: IncomingMessage, res: ServerResponse, requestId: string | null): void {
     let answer: ForwardAuthAnswer | Promise<ForwardAuthAnswer>;
     try {
       const mode = modeOf(req.url ?? '', req.headers['x-latchkey-mode']);
@@ -94,17 +94,19 @@ export class ForwardAuthRoute implements OnApplicationBootstrap {
     else this.write(req, res, requestId, answer);
   }
 
-  private write(req: IncomingMessage, res: ServerResponse, requestId: string, answer: ForwardAuthAnswer): void {
+  private write(req: IncomingMessage, res: ServerResponse, knownId: string | null, answer: ForwardAuthAnswer): void {
     this.metrics.forwardAuth.inc({ status: String(answer.status) });
     if (answer.status === 200) {
       // A 200 is read by the reverse proxy alone: nginx (auth_request), Traefik (ForwardAuth) and Caddy
       // (forward_auth) copy the Remote-* headers they are told to into the upstream request and send none
-      // of this answer to the browser, so browser-facing security headers would be bytes for nothing on
-      // the busiest answer. Every answer a browser can see (401, 302, 403) carries them all.
-      res.writeHead(200, [...flatHeaders(answer.headers), 'x-request-id', requestId, 'cache-control', 'no-store', 'content-length', '0']);
+      // of this answer to the browser, so browser-facing security headers (and a request id nobody logs)
+      // would be bytes for nothing on the busiest answer. Every answer a browser can see (401, 302, 403)
+      // carries them all, and its request id.
+      res.writeHead(200, [...flatHeaders(answer.headers), 'cache-control', 'no-store', 'content-length', '0']);
       res.end();
       return;
     }
+    const requestId = knownId ?? requestIdOf(req.headers['x-request-id']);
     res.statusCode = answer.status;
     // The API's security headers (CSP, nosniff, no framing, no referrer, no-store …), as on every answer.
     for (const [name, value] of this.securityHeaders) res.setHeader(name, value);
