@@ -1,4 +1,4 @@
-import type { OwnerSession } from './owner';
+import type { AdminSession } from './owner';
 import type { RunningService } from './service';
 
 /** Calls the API the way a media server does, with its key. */
@@ -13,7 +13,7 @@ export async function asServer<T = Record<string, unknown>>(svc: RunningService,
 }
 
 /** The owner turns on a policy for everyone, with no grace period. */
-export async function requireMfaForEveryone(svc: RunningService, owner: OwnerSession): Promise<void> {
+export async function requireMfaForEveryone(svc: RunningService, owner: AdminSession): Promise<void> {
   const res = await fetch(`${svc.base}/api/v1/policies`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },
