@@ -7,6 +7,7 @@ import { registerServer } from './owner';
 import { requireMfaForEveryone } from './portal-flows';
 import { mailTo, startMailbox, type Mailbox } from './portal-smtp';
 import { RunningService, startService } from './service';
+import { addVirtualAuthenticator } from './webauthn';
 
 const SCREENS = path.resolve(__dirname, '../../../tmp-screens');
 const screen = (name: string) => path.join(SCREENS, `${name}.png`);
@@ -30,11 +31,7 @@ describe('admin console: first run with a passkey, then a reminder that arrives 
     mailbox = await startMailbox();
     [svc, tab] = await Promise.all([startService({ LATCHKEY_SMTP_HOST: '127.0.0.1', LATCHKEY_SMTP_PORT: String(mailbox.port), LATCHKEY_SMTP_SECURITY: 'none' }), openConsoleTab()]);
     page = tab.page;
-    cdp = await tab.context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    }));
+    ({ cdp, authenticatorId } = await addVirtualAuthenticator(tab.context, page));
     fs.mkdirSync(SCREENS, { recursive: true });
   });
   afterAll(async () => {
