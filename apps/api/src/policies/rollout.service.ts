@@ -25,11 +25,6 @@ export class RolloutService {
     return standingsOf(active, active.length ? await this.facts.allFacts(now) : [], now);
   }
 
-  /** Every live member's facts, whether or not a policy is enforced. */
-  liveMembers(now: Date): Promise<Standings['members']> {
-    return this.facts.allFacts(now);
-  }
-
   /**
    * Members in scope who are neither compliant nor exempt (in grace or past their deadline), each with
    * the earliest deadline among the policies they do not meet — the one their decisions show.
