@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import { launchChromium } from './browser';
 import { OWNER } from './member-portal';
-import type { OwnerSession } from './owner';
+import type { AdminSession, OwnerSession } from './owner';
 
 export interface ConsoleTab {
   browser: Browser;
@@ -48,4 +48,21 @@ export async function signInWithAuthenticator(page: Page, base: string, owner: O
   await page.getByLabel('Code from your authenticator app').fill(code);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+/** Fills in the first-run setup form opened from the printed setup link (not submitted). */
+export async function fillSetupForm(page: Page): Promise<void> {
+  await page.getByRole('heading', { name: 'Set up Latchkey' }).waitFor();
+  await page.getByLabel('Email address').fill(OWNER.email);
+  await page.getByLabel('Display name').fill(OWNER.displayName);
+  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
+  await page.getByLabel('Confirm password').fill(OWNER.password);
+}
+
+/** The console tab's own admin session (its cookies and CSRF token), for API calls made beside the page. */
+export async function consoleSession(context: BrowserContext, base: string): Promise<AdminSession> {
+  const cookie = (await context.cookies(base)).map((c) => `${c.name}=${c.value}`).join('; ');
+  const res = await context.request.get(`${base}/api/v1/admin/session`);
+  if (res.status() !== 200) throw new Error(`no console session: ${res.status()}`);
+  return { cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken };
 }

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import { launchChromium, shot } from './browser';
+import { fillSetupForm } from './console-browser';
 import { RunningService, startService } from './service';
 
 /**
@@ -39,11 +40,7 @@ describe('admin console and member pages in Chromium', () => {
     page.setDefaultTimeout(15_000);
     watch(page);
     await page.goto(svc.setupUrl);
-    await page.getByRole('heading', { name: 'Set up Latchkey' }).waitFor();
-    await page.getByLabel('Email address').fill('owner@example.com');
-    await page.getByLabel('Display name').fill('Olive Owner');
-    await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
-    await page.getByLabel('Confirm password').fill('correct horse battery staple');
+    await fillSetupForm(page);
     await page.screenshot({ path: shot('admin-setup'), fullPage: true });
     await page.locator('form button[type=submit]').click();
 

@@ -7,6 +7,9 @@ export interface OwnerSession {
   totpSecret: string;
 }
 
+/** What calling the admin API takes: the session cookie and its CSRF token. */
+export type AdminSession = Pick<OwnerSession, 'cookie' | 'csrfToken'>;
+
 function cookieOf(res: Response): string {
   return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
@@ -30,7 +33,7 @@ export async function setUpOwner(svc: RunningService): Promise<OwnerSession> {
 }
 
 /** Registers a media server as the owner and returns its API key. */
-export async function registerServer(svc: RunningService, owner: OwnerSession, name = 'Family Jellyfin', baseUrl = 'http://127.0.0.1:8096'): Promise<string> {
+export async function registerServer(svc: RunningService, owner: AdminSession, name = 'Family Jellyfin', baseUrl = 'http://127.0.0.1:8096'): Promise<string> {
   const created = await fetch(`${svc.base}/api/v1/servers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OwnerSession } from './owner';
+import type { AdminSession } from './owner';
 import type { RunningService } from './service';
 
 /** Calls the API the way a media server does, with its key. */
@@ -15,7 +15,7 @@ export async function asServer<T = Record<string, unknown>>(svc: RunningService,
 }
 
 /** The owner turns on a policy for everyone, with no grace period. */
-export async function requireMfaForEveryone(svc: RunningService, owner: OwnerSession): Promise<void> {
+export async function requireMfaForEveryone(svc: RunningService, owner: AdminSession): Promise<void> {
   const res = await fetch(`${svc.base}/api/v1/policies`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },

@@ -4,6 +4,7 @@ import { memberLink, pushMembers } from './member-portal';
 import { registerServer, setUpOwner, type OwnerSession } from './owner';
 import { asServer, requireMfaForEveryone } from './portal-flows';
 import { RunningService, startService } from './service';
+import { addVirtualAuthenticator } from './webauthn';
 
 /**
  * The member pages with a passkey, in real Chromium with its virtual authenticator (CDP) standing in for the
@@ -32,11 +33,7 @@ describe('member pages: enrol with a passkey, then confirm a sign-in with it', (
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+    await addVirtualAuthenticator(context, page);
   });
   afterAll(async () => {
     await browser?.close();

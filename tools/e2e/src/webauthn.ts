@@ -1,5 +1,5 @@
 import { isoCBOR } from '@simplewebauthn/server/helpers';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 
 /** WebAuthn JSON (the shape the API sends and accepts): base64url strings instead of buffers. */
 export type Json = Record<string, unknown>;
@@ -128,6 +128,16 @@ export function installWebAuthnHelpers(): void {
   };
 }
 
+/** A virtual platform authenticator (CTAP2, resident keys, user verification) that answers every ceremony of `page`. */
+export async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId };
+}
+
 /** One person's browser: its own context (cookie jar), a page on the service's origin and a virtual authenticator. */
 export class BrowserUser {
   csrf: string | undefined;
@@ -144,18 +154,7 @@ export class BrowserUser {
     page.setDefaultTimeout(15_000);
     await page.addInitScript(installWebAuthnHelpers);
     await page.goto(`${origin}/`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
     return new BrowserUser(page, cdp, authenticatorId);
   }
 

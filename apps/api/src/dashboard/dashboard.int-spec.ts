@@ -1,7 +1,9 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { memberSession, registerServer, setupOwner, startTestApp, TestApp, totpCode } from '../testing/harness';
 import { AuditService } from '../audit/audit.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
+import { createTestDatabase, postgresReachable } from '../testing/postgres';
 import { DashboardService } from './dashboard.service';
 
 // Whole instances per test, some walking days of fake time: the root `npx jest` run does not apply the
@@ -10,6 +12,22 @@ jest.setTimeout(60_000);
 
 const DAY = 86_400_000;
 
+/** Four members: user-a enrolled an authenticator app, user-d is exempt, a policy for everyone. Returns an admin token. */
+async function fourMembers(t: TestApp): Promise<string> {
+  const owner = await setupOwner(t);
+  const token = (await t.request({ method: 'POST', url: '/api/v1/admin/tokens', admin: owner, body: { name: 'test' } })).json().secret;
+  const server = await registerServer(t, owner);
+  await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: server.apiKey, body: { members: ['a', 'b', 'c', 'd'].map((x) => ({ externalId: x, username: `user-${x}` })) } });
+  // user-a enrols an authenticator app.
+  const me = await memberSession(t, server.apiKey, 'a');
+  const start = (await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: me })).json();
+  await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${start.factorId}/confirm`, admin: me, body: { code: totpCode(t, start.secret) } });
+  const members = (await t.request({ method: 'GET', url: '/api/v1/members', bearer: token })).json().items as { id: string; username: string }[];
+  await t.request({ method: 'POST', url: '/api/v1/exemptions', bearer: token, body: { memberId: members.find((m) => m.username === 'user-d')!.id, reason: 'No smartphone' } });
+  await t.request({ method: 'POST', url: '/api/v1/policies', bearer: token, body: { name: 'Everyone', gracePeriodDays: 14, enabled: true } });
+  return token;
+}
+
 describe('dashboards read rollups only', () => {
   let t: TestApp;
   let token: string;
@@ -17,17 +35,7 @@ describe('dashboards read rollups only', () => {
 
   beforeEach(async () => {
     t = await startTestApp();
-    const owner = await setupOwner(t);
-    token = (await t.request({ method: 'POST', url: '/api/v1/admin/tokens', admin: owner, body: { name: 'test' } })).json().secret;
-    const server = await registerServer(t, owner);
-    await t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: server.apiKey, body: { members: ['a', 'b', 'c', 'd'].map((x) => ({ externalId: x, username: `user-${x}` })) } });
-    // user-a enrols an authenticator app.
-    const me = await memberSession(t, server.apiKey, 'a');
-    const start = (await t.request({ method: 'POST', url: '/api/v1/me/factors/totp', admin: me })).json();
-    await t.request({ method: 'POST', url: `/api/v1/me/factors/totp/${start.factorId}/confirm`, admin: me, body: { code: totpCode(t, start.secret) } });
-    const members = (await get('/api/v1/members')).json().items as { id: string; username: string }[];
-    await t.request({ method: 'POST', url: '/api/v1/exemptions', bearer: token, body: { memberId: members.find((m) => m.username === 'user-d')!.id, reason: 'No smartphone' } });
-    await t.request({ method: 'POST', url: '/api/v1/policies', bearer: token, body: { name: 'Everyone', gracePeriodDays: 14, enabled: true } });
+    token = await fourMembers(t);
   });
   afterEach(() => t.close());
 
@@ -160,3 +168,70 @@ describe('dashboards read rollups only', () => {
     }
   });
 });
+
+describe('adoption summary on PostgreSQL (runs when PostgreSQL is reachable)', () => {
+  it('the worker reads PostgreSQL through its own connection and finds the same figures as on SQLite', async () => {
+    if (!(await postgresReachable())) {
+      // Written reason: no PostgreSQL here; the SQLite suite above covered the summary.
+      console.warn('PostgreSQL not reachable: the PostgreSQL adoption summary did not run.');
+      return;
+    }
+    const db = await createTestDatabase();
+    const apps = [await startTestApp(), await startTestApp({ DATABASE_URL: db.url })];
+    try {
+      const summaries = [];
+      for (const t of apps) {
+        const token = await fourMembers(t);
+        t.clock.advance(15 * DAY);
+        const { computedAt: _at, policies, overdueMembers, ...rest } = (await t.request({ method: 'GET', url: '/api/v1/dashboard/adoption', bearer: token })).json();
+        summaries.push({ ...rest, policies: policies.map((p: { policyId?: string }) => ({ ...p, policyId: undefined })), overdue: overdueMembers.map((m: { username: string }) => m.username).sort() });
+      }
+      expect(summaries[1]).toEqual(summaries[0]);
+      expect(summaries[1]).toMatchObject({ members: 4, overall: { compliant: 1, inGrace: 0, overdue: 2, exempt: 1 }, overdue: ['user-b', 'user-c'] });
+    } finally {
+      for (const t of apps) await t.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('a cold adoption summary does not hold the event loop', () => {
+  const MEMBERS = 20_000;
+  let t: TestApp;
+  afterEach(() => t.close());
+
+  it('health checks and login decisions are answered while the summary of 20,000 members is computed', async () => {
+    t = await startTestApp();
+    const owner = await setupOwner(t);
+    const server = await registerServer(t, owner);
+    const members = Array.from({ length: MEMBERS }, (_, i) => ({ externalId: `m${i}`, username: `member-${i}`, groups: [`g${i % 10}`] }));
+    const groups = Array.from({ length: 10 }, (_, g) => ({ externalId: `g${g}`, name: `Group ${g}` }));
+    expect((await t.request({ method: 'PUT', url: '/api/v1/directory', bearer: server.apiKey, body: { members, groups, libraries: [] } })).statusCode).toBe(200);
+    expect((await t.request({ method: 'POST', url: '/api/v1/policies', admin: owner, body: { name: 'Everyone', gracePeriodDays: 14, enabled: true } })).statusCode).toBe(201);
+
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const started = performance.now();
+    let computed = false;
+    const cold = t.request({ method: 'GET', url: '/api/v1/dashboard/adoption', admin: owner }).finally(() => (computed = true));
+    const answeredMeanwhile = { health: 0, logins: 0 };
+    for (let i = 0; !computed; i++) {
+      expect((await t.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      if (!computed) answeredMeanwhile.health++;
+      const login = await t.request({ method: 'POST', url: '/api/v1/logins', bearer: server.apiKey, body: { member: { externalId: `m${i}` }, device: { id: `tv-${i}`, name: 'TV' }, client: { name: 'Jellyfin Web', version: '10.11' } } });
+      expect(login.json().decision).toBe('allow_in_grace');
+      if (!computed) answeredMeanwhile.logins++;
+    }
+    const took = performance.now() - started;
+    loop.disable();
+
+    expect(answeredMeanwhile.health).toBeGreaterThan(0);
+    expect(answeredMeanwhile.logins).toBeGreaterThan(0);
+    // Computed on this thread, the walk over 20,000 members would hold the loop for most of the computation.
+    expect(loop.max / 1e6).toBeLessThan(took / 2);
+    const summary = (await cold).json();
+    expect(summary.members).toBe(MEMBERS);
+    expect(summary.overall).toMatchObject({ inScope: MEMBERS, inGrace: MEMBERS });
+  });
+});
+

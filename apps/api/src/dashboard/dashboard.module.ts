@@ -1,7 +1,7 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { PoliciesModule } from '../policies/policies.module';
 import { SchedulerModule } from '../scheduler/scheduler.module';
 import { SchedulerService } from '../scheduler/scheduler.service';
+import { AdoptionWorker } from './adoption-worker';
 import { DashboardController } from './dashboard.controller';
 import { DashboardRepository } from './dashboard.repository';
 import { DashboardService } from './dashboard.service';
@@ -19,5 +19,5 @@ export class AdoptionSnapshotJob implements OnModuleInit {
   }
 }
 
-@Module({ imports: [PoliciesModule, SchedulerModule], controllers: [DashboardController], providers: [DashboardRepository, DashboardService, AdoptionSnapshotJob] })
+@Module({ imports: [SchedulerModule], controllers: [DashboardController], providers: [DashboardRepository, DashboardService, AdoptionWorker, AdoptionSnapshotJob] })
 export class DashboardModule {}

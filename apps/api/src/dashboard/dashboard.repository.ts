@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { AdoptionSnapshotEntity } from '../database/audit-entities';
+import { eventCountsSince, type EventCountRow } from './adoption';
 
 export interface SnapshotRow {
   day: string;
@@ -41,12 +42,7 @@ export class DashboardRepository {
     );
   }
 
-  eventCountsSince(day: string): Promise<{ day: string; type: string; outcome: string; events: string | number }[]> {
-    return this.db.raw(this.db.manager, 'SELECT day, type, outcome, events FROM audit_daily_counts WHERE day >= ? ORDER BY day, type, outcome', [day]);
-  }
-
-  async entryNames(table: 'directory_groups' | 'directory_libraries'): Promise<Map<string, string>> {
-    const rows = await this.db.raw<{ id: string; name: string }>(this.db.manager, `SELECT id, name FROM ${table}`);
-    return new Map(rows.map((r) => [r.id, r.name]));
+  eventCountsSince(day: string): Promise<EventCountRow[]> {
+    return eventCountsSince((sql, params) => this.db.raw(this.db.manager, sql, params), day);
   }
 }

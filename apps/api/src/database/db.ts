@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { numberedPlaceholders } from './placeholders';
 import { SqliteSync } from './sqlite-sync';
 
 /** SQLite write queues, one per database file, shared by every handle on that file in this process. */
@@ -90,8 +91,6 @@ export class Db {
   }
 
   private placeholders(sql: string): string {
-    if (this.kind === 'sqlite') return sql;
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
+    return this.kind === 'sqlite' ? sql : numberedPlaceholders(sql);
   }
 }

@@ -124,6 +124,12 @@ abstract class DirectoryEntry {
 @Index('ix_members_server_username', ['serverId', 'username'])
 @Index('ix_members_list_username', ['username', 'id', 'firstSeenAt', 'removedAt', 'serverId', 'factorMask', 'searchText'])
 @Index('ix_members_list_first_seen', ['firstSeenAt', 'id', 'username', 'removedAt', 'serverId', 'factorMask', 'searchText'])
+// PostgreSQL only, made by the members-search migration (trigram GIN; partial): not TypeORM's to compare.
+@Index('ix_members_search_trgm', { synchronize: false })
+@Index('ix_members_passkey_username', { synchronize: false })
+@Index('ix_members_passkey_first_seen', { synchronize: false })
+@Index('ix_members_email_username', { synchronize: false })
+@Index('ix_members_email_first_seen', { synchronize: false })
 export class MemberEntity extends DirectoryEntry {
   @Column({ type: 'varchar', length: 200 }) username!: string;
   @Column({ name: 'display_name', type: 'varchar', length: 200, nullable: true }) displayName!: string | null;
@@ -152,6 +158,7 @@ export class LibraryEntity extends DirectoryEntry {
 
 @Entity('member_groups')
 @Index('ix_member_groups_group', ['groupId'])
+@Index('ix_member_groups_group_member', { synchronize: false }) // PostgreSQL only (members-search migration)
 export class MemberGroupEntity {
   @PrimaryColumn({ name: 'member_id', type: 'varchar', length: 36 }) memberId!: string;
   @PrimaryColumn({ name: 'group_id', type: 'varchar', length: 36 }) groupId!: string;

@@ -161,6 +161,12 @@ describe('members table: filters agree with the policy engine', () => {
       await expectFiltersAgreeWithEngine(w);
       const names = (await all(w, { limit: '9', sort: '-username' })).map((m) => m.username);
       expect(names).toEqual([...names].sort().reverse());
+      // Search is a LIKE on PostgreSQL (for the trigram index): its wildcards in the text match themselves only.
+      const odd = ['a_b', 'axb', '50%off', '500ff', 'back\\slash'].map((username, i) => ({ externalId: `odd-${i}`, username }));
+      await w.t.request({ method: 'PATCH', url: '/api/v1/directory', bearer: w.serverKey, body: { members: odd } });
+      for (const [q, found] of [['a_b', ['a_b']], ['0%o', ['50%off']], ['k\\s', ['back\\slash']], ['A_B', ['a_b']]] as const) {
+        expect({ q, found: (await all(w, { q })).map((m) => m.username) }).toEqual({ q, found });
+      }
     } finally {
       await w.t.close();
       await db.drop();

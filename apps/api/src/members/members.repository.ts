@@ -41,9 +41,14 @@ export class MembersRepository {
     return this.db.raw<MemberRow>(this.db.manager, `SELECT ${COLUMNS} FROM members m WHERE ${where.sql} ORDER BY ${column} ${dir}, m.id ${dir} LIMIT ?`, [...where.params, limit]);
   }
 
-  /** Members whose username, display name or e-mail contains `q` (any case): one column of the list indexes. */
+  /**
+   * Members whose username, display name or e-mail contains `q` (any case). SQLite reads `search_text` from
+   * the list indexes; PostgreSQL takes a LIKE (its wildcards escaped) so that the trigram index can answer.
+   */
   searchCondition(q: string): Sql {
-    return sql(`${this.db.kind === 'postgres' ? 'strpos' : 'instr'}(m.search_text, ?) > 0`, q.toLowerCase());
+    const text = q.toLowerCase();
+    if (this.db.kind === 'postgres') return sql('m.search_text LIKE ?', `%${text.replace(/[\\%_]/g, '\\$&')}%`);
+    return sql('instr(m.search_text, ?) > 0', text);
   }
 
   /** The keyset value of a row for a sort. */

@@ -3,13 +3,7 @@ import type { FactorKind, MemberFacts, Policy } from '@latchkey/policy-engine';
 import { Db } from '../database/db';
 import { chunks } from '../directory/directory.repository';
 import { POLICIES, PolicyRow, policyFromRow } from './policy-rows';
-
-interface MemberRow {
-  id: string;
-  username: string;
-  first_seen_at: string | number;
-  removed_at: string | number | null;
-}
+import { allFacts, groupBy, type LiveMember } from './all-facts';
 
 /** Reads what the policy engine needs about members, with a handful of indexed queries. */
 @Injectable()
@@ -60,30 +54,8 @@ export class MemberFactsRepository {
   }
 
   /** Every live member's facts, for previews (set-based: four queries whatever the member count). */
-  async allFacts(now: Date): Promise<{ facts: MemberFacts; username: string }[]> {
-    const m = this.db.manager;
-    const members = await this.db.raw<MemberRow>(m, 'SELECT id, username, first_seen_at, removed_at FROM members WHERE removed_at IS NULL');
-    const groups = await this.db.raw<{ member_id: string; group_id: string }>(m, 'SELECT mg.member_id, mg.group_id FROM member_groups mg JOIN members mb ON mb.id = mg.member_id WHERE mb.removed_at IS NULL');
-    const factors = await this.db.raw<{ member_id: string; kind: FactorKind }>(m, "SELECT DISTINCT member_id, kind FROM factors WHERE member_id IS NOT NULL AND status = 'active'");
-    const exemptions = await this.db.raw<{ id: string; member_id: string; policy_id: string | null; reason: string; expires_at: string | number | null }>(
-      m,
-      'SELECT id, member_id, policy_id, reason, expires_at FROM exemptions WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)',
-      [now.getTime()],
-    );
-    const g = groupBy(groups);
-    const f = groupBy(factors);
-    const e = groupBy(exemptions);
-    return members.map((row) => ({
-      username: row.username,
-      facts: {
-        id: row.id,
-        groups: (g.get(row.id) ?? []).map((x) => x.group_id),
-        firstSeenAt: new Date(Number(row.first_seen_at)),
-        factors: (f.get(row.id) ?? []).map((x) => x.kind),
-        exemptions: (e.get(row.id) ?? []).map((x) => ({ id: x.id, policyId: x.policy_id, reason: x.reason, expiresAt: x.expires_at === null ? null : new Date(Number(x.expires_at)) })),
-        removed: false,
-      },
-    }));
+  allFacts(now: Date): Promise<LiveMember[]> {
+    return allFacts((sql, params) => this.db.raw(this.db.manager, sql, params), now);
   }
 
   /** Clients each member signed in from since `since` (from the decisions log), for the preview's dry run. */
@@ -117,16 +89,6 @@ export class MemberFactsRepository {
 const GROUPS_OF = 'SELECT group_id FROM member_groups WHERE member_id = ?';
 const FACTORS_OF = "SELECT DISTINCT kind FROM factors WHERE member_id = ? AND status = 'active'";
 const EXEMPTIONS_OF = 'SELECT id, policy_id, reason, expires_at FROM exemptions WHERE member_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)';
-
-function groupBy<T extends { member_id: string }>(rows: T[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const r of rows) {
-    const list = map.get(r.member_id);
-    if (list) list.push(r);
-    else map.set(r.member_id, [r]);
-  }
-  return map;
-}
 
 interface ExemptionRow {
   id: string;
