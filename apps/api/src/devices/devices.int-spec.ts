@@ -198,6 +198,22 @@ describe('devices, pairing and app passwords', () => {
       expect((await server('GET', '/api/v1/revocations?since=yesterday')).statusCode).toBe(400);
     });
 
+    it('the revocation feed never skips a revocation made in the same millisecond as a server’s last poll', async () => {
+      await remember('alice', 'browser-1');
+      await remember('alice', 'browser-2');
+      const id = await memberId('alice');
+      const devices = (await asAdmin('GET', `/api/v1/members/${id}/security`)).json().devices as { id: string }[];
+      const before = (await server('GET', '/api/v1/revocations')).json().next;
+      // The clock stands still: both revocations fall in one millisecond, with a poll in between.
+      expect((await asAdmin('DELETE', `/api/v1/members/${id}/devices/${devices[0]!.id}`)).statusCode).toBe(204);
+      const first = (await server('GET', `/api/v1/revocations${before ? `?since=${encodeURIComponent(before)}` : ''}`)).json();
+      expect(first.items).toHaveLength(1);
+      expect((await asAdmin('DELETE', `/api/v1/members/${id}/devices/${devices[1]!.id}`)).statusCode).toBe(204);
+      const second = (await server('GET', `/api/v1/revocations?since=${encodeURIComponent(first.next)}`)).json();
+      expect(second.items).toHaveLength(1);
+      expect(new Set([first.items[0].deviceId, second.items[0].deviceId])).toEqual(new Set(['browser-1', 'browser-2']));
+    });
+
     it('token issued before a factor change → challenge', async () => {
       const { trustToken, me } = await remember();
       // Alice moves her authenticator app to a new phone (her session was just verified).

@@ -12,7 +12,7 @@ import type { SqliteSync } from '../database/sqlite-sync';
 import { AppPasswordEntity, MemberDeviceEntity } from '../database/device-entities';
 import { NotificationsService } from '../notifications/notifications.service';
 import { SettingsStore } from '../settings/settings.store';
-import { credentialsChanged } from './credentials';
+import { credentialsChanged, revokeDevices } from './credentials';
 
 const TOKEN_PREFIX = 'lkd1';
 const DAY_MS = 86_400_000;
@@ -377,8 +377,8 @@ export class DevicesService implements OnModuleInit {
     return hmacSha256(this.crypto.lookupKey, `app-password\n${password}`).toString('hex');
   }
 
-  private async revokeRows(m: EntityManager, where: string, params: unknown[], reason: string, now: Date): Promise<number> {
-    return this.db.exec(m, `UPDATE member_devices SET revoked_at = ?, revoked_reason = ? WHERE ${where} AND revoked_at IS NULL`, [now.getTime(), reason, ...params]);
+  private revokeRows(m: EntityManager, where: string, params: unknown[], reason: string, now: Date): Promise<number> {
+    return revokeDevices(this.db, m, where, params, reason, now);
   }
 
   private tokenAt(row: DeviceRow, generation: number, epoch: number): string {

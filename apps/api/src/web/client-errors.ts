@@ -11,7 +11,10 @@ import { API_CSP } from './security-headers';
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, reason] = describe(err.code);
-  if (socket.writable) {
+  // As Node's own handler: answer only when no response is in flight on this socket, or none of it has been
+  // written yet — never into the middle of another answer (bytes after a `Connection: close` request).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     const body: ErrorBody = { error: { code, message: ErrorMessages[code], requestId: randomUUID() } };
     const text = JSON.stringify(body);
     socket.write(
