@@ -70,13 +70,13 @@ describe('admin console: Settings in Chromium', () => {
     expect(tab.errors).toEqual([]);
   });
 
-  it('per-server settings live on Media servers: trusted proxies and forward-auth hosts', async () => {
+  it('per-server settings live on Media servers: web addresses, trusted proxies and forward-auth hosts', async () => {
     const { page } = tab;
     await registerServer(svc, owner, 'Den Jellyfin');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Media servers' }).click();
-    await page.getByRole('button', { name: 'Proxies and hosts of Den Jellyfin' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Proxies and hosts of Den Jellyfin' });
+    await page.getByRole('button', { name: 'Addresses of Den Jellyfin' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Addresses of Den Jellyfin' });
     await dialog.getByLabel('Trusted proxies').fill('192.168.1.2\n10.0.0.0/8');
     await dialog.getByLabel('Forward-auth hosts').fill('media.example.com');
     await page.screenshot({ path: shot('settings-server-hosts') });

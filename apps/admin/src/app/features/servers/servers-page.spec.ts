@@ -171,46 +171,30 @@ describe('ServersPage', () => {
     expect(root.textContent).toContain('is revoked');
   });
 
-  it('edits the web addresses a member may be sent back to after confirming a sign-in', async () => {
-    await loadList();
-    click(root, 'tbody button', 'Web addresses');
-    await settle(fixture);
-    const dialog = root.querySelector('dialog')!;
-    expect(dialog.open).toBe(true);
-    expect(dialog.textContent).toContain('send them back to the web client it came from');
-    const box = root.querySelector<HTMLTextAreaElement>('#server-web-origins')!;
-    expect(root.querySelector('label[for="server-web-origins"]')?.textContent).toContain('Other web addresses');
-    box.value = 'https://media.example.com\n https://watch.example.org ';
-    box.dispatchEvent(new Event('input'));
-    await settle(fixture);
-    click(root, 'dialog button', 'Save');
-    const req = http.expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` });
-    expect(req.request.body).toEqual({ webOrigins: ['https://media.example.com', 'https://watch.example.org'] });
-    expect(req.request.headers.get('X-CSRF-Token')).toBe(aSession.csrfToken);
-    req.flush(aServer({ webOrigins: ['https://media.example.com', 'https://watch.example.org'] }));
-    await settle(fixture);
-    expect(root.querySelector('dialog')?.open).toBe(false);
-    expect(root.querySelector('tbody')?.textContent).toContain('https://watch.example.org');
-    expect(root.textContent).toContain('saved');
-  });
-
-  it('edits a server’s trusted proxies and forward-auth hosts, showing the API’s message next to the field', async () => {
+  it('edits a server’s addresses in one dialog (web addresses to return to, trusted proxies, forward-auth hosts), showing the API’s message next to the field', async () => {
     await loadList([aServer()]);
-    click(root, 'button', 'Proxies and hosts');
+    click(root, 'button', 'Addresses');
     await settle(fixture);
     const dialog = root.querySelector('dialog[open]') as HTMLElement;
+    expect(root.querySelector('label[for="server-web-origins"]')?.textContent).toContain('Other web addresses');
+    expect(dialog.textContent).toContain('members are sent back only to');
+    typeInto(dialog, '#server-web-origins', 'https://media.example.com\n https://watch.example.org ');
     typeInto(dialog, '#server-proxies', '192.168.1.2\n\n10.0.0.0/8');
     typeInto(dialog, '#server-hosts', 'media.example');
     submit(dialog, '.edit-form');
     const bad = http.expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` });
-    expect(bad.request.body).toEqual({ trustedProxies: ['192.168.1.2', '10.0.0.0/8'], forwardAuthHosts: ['media.example'] });
+    expect(bad.request.body).toEqual({ webOrigins: ['https://media.example.com', 'https://watch.example.org'], trustedProxies: ['192.168.1.2', '10.0.0.0/8'], forwardAuthHosts: ['media.example'] });
+    expect(bad.request.headers.get('X-CSRF-Token')).toBe(aSession.csrfToken);
     bad.flush({ error: { code: 'conflict', message: 'media.example is already protected for Den.' } }, { status: 409, statusText: 'Conflict' });
     await settle(fixture);
     expect(dialog.textContent).toContain('already protected for Den');
     submit(dialog, '.edit-form');
-    http.expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` }).flush(aServer({ trustedProxies: ['192.168.1.2', '10.0.0.0/8'], forwardAuthHosts: ['media.example'] }));
+    http
+      .expectOne({ method: 'PATCH', url: `/api/v1/servers/${aServer().id}` })
+      .flush(aServer({ webOrigins: ['https://media.example.com', 'https://watch.example.org'], trustedProxies: ['192.168.1.2', '10.0.0.0/8'], forwardAuthHosts: ['media.example'] }));
     await settle(fixture);
     expect(root.querySelector('dialog[open]')).toBeNull();
     expect(root.textContent).toContain('2 proxies, 1 forward-auth host');
+    expect(root.querySelector('tbody')?.textContent).toContain('https://watch.example.org');
   });
 });

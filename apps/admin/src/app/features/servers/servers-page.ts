@@ -9,8 +9,7 @@ import { ConfirmDialog } from '../../shared/ui/confirm-dialog';
 import { SecretBox } from '../../shared/ui/secret-box';
 import { lines } from '../../shared/lines';
 
-/** What the confirmation dialog is for: a key change, or the server's web-client addresses. */
-type KeyAction = 'rotate' | 'revoke' | 'origins';
+type KeyAction = 'rotate' | 'revoke';
 
 interface RevealedKey {
   title: string;
@@ -59,11 +58,10 @@ export class ServersPage implements OnInit {
   protected readonly pending = signal<{ action: KeyAction; server: Server } | null>(null);
   protected readonly acting = signal(false);
   protected readonly actionProblem = signal<ApiProblem | null>(null);
-  /** The web-client addresses being edited, one per line. */
-  protected readonly originsText = signal('');
 
-  /** The server whose proxies and forward-auth hosts are being edited. */
+  /** The server whose addresses (web addresses, trusted proxies, forward-auth hosts) are being edited. */
   protected readonly editing = signal<Server | null>(null);
+  protected readonly origins = signal('');
   protected readonly proxies = signal('');
   protected readonly hosts = signal('');
   protected readonly saving = signal(false);
@@ -131,7 +129,6 @@ export class ServersPage implements OnInit {
 
   protected ask(action: KeyAction, server: Server): void {
     this.actionProblem.set(null);
-    if (action === 'origins') this.originsText.set(server.webOrigins.join('\n'));
     this.pending.set({ action, server });
   }
 
@@ -146,11 +143,7 @@ export class ServersPage implements OnInit {
     this.acting.set(true);
     this.actionProblem.set(null);
     try {
-      if (action === 'origins') {
-        const webOrigins = this.originsText().split(/[\s,]+/).filter(Boolean);
-        this.replace(await this.api.updateServer(server.id, { webOrigins }));
-        this.notice.set(`Web addresses of ${server.name} saved.`);
-      } else if (action === 'rotate') {
+      if (action === 'rotate') {
         const rotated = await this.api.rotateServerKey(server.id);
         this.replace(rotated.server);
         this.revealed.set({ title: `New API key for ${rotated.server.name}`, apiKey: rotated.apiKey });
@@ -171,12 +164,9 @@ export class ServersPage implements OnInit {
     }
   }
 
-  protected onOriginsInput(event: Event): void {
-    this.originsText.set((event.target as HTMLTextAreaElement).value);
-  }
-
   protected edit(server: Server): void {
     this.editProblem.set(null);
+    this.origins.set(server.webOrigins.join('\n'));
     this.proxies.set(server.trustedProxies.join('\n'));
     this.hosts.set(server.forwardAuthHosts.join('\n'));
     this.editing.set(server);
@@ -187,7 +177,7 @@ export class ServersPage implements OnInit {
   }
 
   /** The API's messages for one list field (`trustedProxies`, `trustedProxies.1`, …), joined. */
-  protected editError(name: 'trustedProxies' | 'forwardAuthHosts'): string | null {
+  protected editError(name: 'webOrigins' | 'trustedProxies' | 'forwardAuthHosts'): string | null {
     const found = Object.entries(this.editProblem()?.fields ?? {}).filter(([k]) => k === name || k.startsWith(`${name}.`));
     return found.length ? found.map(([, v]) => v).join(' ') : null;
   }
@@ -198,7 +188,7 @@ export class ServersPage implements OnInit {
     this.saving.set(true);
     this.editProblem.set(null);
     try {
-      const saved = await this.api.updateServer(server.id, { trustedProxies: lines(this.proxies()), forwardAuthHosts: lines(this.hosts()) });
+      const saved = await this.api.updateServer(server.id, { webOrigins: lines(this.origins()), trustedProxies: lines(this.proxies()), forwardAuthHosts: lines(this.hosts()) });
       this.replace(saved);
       this.notice.set(`${saved.name} saved.`);
       this.editing.set(null);
